@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+// mlrsnet-swift: learned, transferable learning-rate schedules (MLR-SNet) on a CPU engine written in Swift.
+import PackageDescription
+
+let package = Package(
+    name: "mlrsnet-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "NN", targets: ["NN"]),
+        .executable(name: "mlrsnet", targets: ["mlrsnet"]),
+        .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Tiny C target: SIMD micro-kernels compiled per function for AVX-512 / AVX2+FMA with a
+        // runtime CPU check and a portable fallback (no unsafeFlags needed).
+        .target(name: "CKernels"),
+        .target(name: "Tensor", dependencies: ["CKernels"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .executableTarget(
+            name: "mlrsnet",
+            dependencies: ["Tensor", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "mlrsnet-bench",
+            dependencies: ["Tensor", "NN", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "TestSupport", dependencies: ["Tensor", "NN"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mlrsnet-bench",
+        abstract: "Speed benchmarks, printed beside numpy (OpenBLAS) and PyTorch measured in the same run.",
+        subcommands: [GEMMBench.self, StepBench.self])
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct MLRSNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mlrsnet",
+        abstract: "Learned, transferable learning-rate schedules (MLR-SNet) on a CPU engine written in Swift.",
+        subcommands: [])
+}
