@@ -46,6 +46,12 @@ public final class Sequential: Layer {
         for (i, l) in layers.enumerated() { l.prefixNames("\(i)") }
     }
 
+    /// Layers applied in order, keeping the names they already have (for models that name their
+    /// sub-layers themselves, e.g. `conv1`, `fc2`).
+    public init(unnamed layers: [any Layer]) {
+        self.layers = layers
+    }
+
     public func forward(_ x: Tensor) -> Tensor {
         var h = x
         for l in layers { h = l.forward(h) }
