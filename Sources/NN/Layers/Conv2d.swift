@@ -1,0 +1,315 @@
+import Tensor
+
+/// 2-D convolution (cross-correlation, as PyTorch's `nn.Conv2d`) over NCHW images.
+///
+/// Shapes: input `[N, inChannels, H, W]` → output `[N, outChannels, Ho, Wo]` with
+/// `Ho = (H + 2·ph − dh·(kh − 1) − 1) / sh + 1` (floor) and likewise `Wo`.
+/// Parameters: `weight [out, in/groups, kh, kw]`, `bias [out]` (optional), PyTorch's layouts and
+/// default initialisation (uniform in ±1/√fan_in, fan_in = in/groups · kh · kw, weight then bias).
+///
+/// Computation, per image and group g (channels split into `groups` contiguous blocks):
+/// `Y_g [out/g, Ho·Wo] = W_g [out/g, in/g·kh·kw] × im2col(X_g) [in/g·kh·kw, Ho·Wo]`; backward
+/// `dW_g += dY_g × colᵀ`, `dX_g = col2im(W_gᵀ × dY_g)`, `db = Σ_{N,H,W} dY`. When output planes are
+/// small (< `targetColumns`), `imagesPerGEMM` images sit side by side in one column matrix so
+/// each GEMM has about `targetColumns` columns (fewer, larger GEMMs: W is packed once per group
+/// of images rather than per image). 1×1 stride-1 unpadded convolutions on large planes use
+/// `X_g` itself as the column matrix; depthwise convolutions (groups == in == out) use a direct
+/// kernel instead of GEMMs with one output row.
+///
+/// Parallelism and determinism: the batch is cut into `chunkCount` contiguous image chunks
+/// (a number that depends on N and the weight size only, never on the thread count), run as
+/// parts on `pool`, with the GEMMs inside single-threaded. The weight and bias gradients are
+/// accumulated per chunk into partial buffers and summed in chunk order, so results are
+/// bit-identical for any thread count.
+///
+/// Memory: only the input is cached for backward; columns are recomputed there (caching them
+/// would cost `kh·kw` times the input, GBs for a batch of 128). Each part allocates its column
+/// scratch buffer once per call and reuses it for all its images and groups.
+public final class Conv2d: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: (height: Int, width: Int)
+    public let stride: (height: Int, width: Int)
+    public let padding: (height: Int, width: Int)
+    public let dilation: (height: Int, width: Int)
+    public let groups: Int
+    /// `[out, in/groups, kh, kw]`.
+    public let weight: Parameter
+    /// `[out]`, or nil for `bias: false`.
+    public let bias: Parameter?
+    public var isTraining = true
+    /// The pool the image chunks run on (`WorkerPool.shared` unless a test wants another).
+    public var pool: WorkerPool = .shared
+
+    private var input: Tensor?   // cached by forward for backward
+
+    /// A square-kernel convolution with equal stride, padding and dilation on both axes.
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout RandomGenerator) {
+        self.init(inChannels: inChannels, outChannels: outChannels, kernelSize: (kernelSize, kernelSize),
+                  stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation),
+                  groups: groups, bias: bias, rng: &rng)
+    }
+
+    /// A convolution with a `(kh, kw)` kernel and per-axis `(height, width)` stride, padding, dilation.
+    public init(inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                rng: inout RandomGenerator) {
+        precondition(inChannels > 0 && outChannels > 0,
+                     "Conv2d: channel counts must be positive, got in \(inChannels), out \(outChannels)")
+        precondition(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv2d: groups \(groups) must divide both inChannels \(inChannels) and outChannels \(outChannels)")
+        precondition(kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2d: kernel size must be positive, got \(kernelSize)")
+        precondition(stride.0 > 0 && stride.1 > 0, "Conv2d: stride must be positive, got \(stride)")
+        precondition(padding.0 >= 0 && padding.1 >= 0, "Conv2d: padding must be ≥ 0, got \(padding)")
+        precondition(dilation.0 > 0 && dilation.1 > 0, "Conv2d: dilation must be positive, got \(dilation)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        let fanIn = inChannels / groups * kernelSize.0 * kernelSize.1
+        let bound = 1 / Float(fanIn).squareRoot()
+        weight = Parameter(Tensor.uniform([outChannels, inChannels / groups, kernelSize.0, kernelSize.1],
+                                          low: -bound, high: bound, using: &rng), name: "weight")
+        self.bias = bias ? Parameter(Tensor.uniform([outChannels], low: -bound, high: bound, using: &rng), name: "bias") : nil
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    /// Depthwise: one filter per channel, run by the direct kernel.
+    public var isDepthwise: Bool { groups == inChannels && groups == outChannels }
+    /// 1×1, stride 1, unpadded: the input planes already are the column matrix.
+    public var isPointwise: Bool {
+        kernelSize == (1, 1) && stride == (1, 1) && padding == (0, 0)
+    }
+
+    /// Most image chunks a batch is split into (more chunks balance threads better but cost a
+    /// partial weight gradient each).
+    public static let maxChunks = 16
+    /// Fewest chunks (when the batch allows) even for very large weights, so 2–4 threads have work.
+    public static let minChunks = 4
+    /// Floats the per-chunk partial weight gradients may take together (32 MB) before the chunk
+    /// count drops towards `minChunks` (matters only for very large layers, e.g. 640×640×3×3).
+    public static let partialBudget = 1 << 23
+    /// Columns one GEMM should get when images are batched side by side.
+    public static let targetColumns = 256
+
+    /// Image chunks for a batch of `n` and a weight of `weightCount` floats. Depends on these
+    /// only (never on the thread count), so the chunked gradient sums are reproducible.
+    public static func chunkCount(batch n: Int, weightCount: Int) -> Int {
+        min(n, maxChunks, max(minChunks, partialBudget / max(weightCount, 1)))
+    }
+
+    /// Images whose columns share one GEMM for an output plane of `plane` elements.
+    public static func imagesPerGEMM(plane: Int) -> Int { max(1, targetColumns / max(plane, 1)) }
+
+    /// Images of chunk `part` of `parts` over a batch of `n`.
+    static func chunk(_ part: Int, of parts: Int, batch n: Int) -> Range<Int> {
+        (part * n / parts)..<((part + 1) * n / parts)
+    }
+
+    /// Geometry of one group of one image for an input `[N, C, H, W]`, checking the shape.
+    func groupGeometry(_ shape: [Int], op: String) -> ConvGeometry {
+        precondition(shape.count == 4, "\(op): expected input [N, C, H, W], got \(shape)")
+        precondition(shape[1] == inChannels,
+                     "\(op): input \(shape) has \(shape[1]) channels, the layer expects \(inChannels)")
+        return ConvGeometry(channels: inChannels / groups, height: shape[2], width: shape[3], kernel: kernelSize,
+                            stride: stride, padding: padding, dilation: dilation, op: op)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let g = groupGeometry(x.shape, op: "Conv2d.forward")
+        let n = x.shape[0]
+        input = x
+        var y = Tensor(uninitializedShape: [n, outChannels, g.outHeight, g.outWidth])
+        let groups = groups, outChannels = outChannels, cg = g.channels, og = outChannels / groups
+        let kRows = g.columnRows, plane = g.outputPlane, inPlane = g.inputPlane
+        let inImage = inChannels * inPlane, outImage = outChannels * plane
+        let depthwise = isDepthwise, gAll = g.withChannels(inChannels)
+        let perGEMM = Conv2d.imagesPerGEMM(plane: plane)
+        let direct = isPointwise && perGEMM == 1   // X_g is its own column matrix
+        let parts = Conv2d.chunkCount(batch: n, weightCount: weight.value.count)
+        let biasValue = bias?.value
+        x.withUnsafeBufferPointer { px in weight.value.withUnsafeBufferPointer { pw in
+            y.withUnsafeMutableBufferPointer { py in withOptionalPointer(biasValue) { pb in
+                let xb = px.baseAddress!, wb = pw.baseAddress!, yb = py.baseAddress!
+                pool.run(parts: parts) { part in
+                    let images = Conv2d.chunk(part, of: parts, batch: n)
+                    if depthwise {
+                        for img in images {
+                            depthwiseConv2dForward(xb + img * inImage, weight: wb, bias: pb, gAll, yb + img * outImage)
+                        }
+                        return
+                    }
+                    let width = perGEMM * plane
+                    let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                    let ybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
+                    defer { col?.deallocate(); ybuf?.deallocate() }
+                    var first = images.lowerBound
+                    while first < images.upperBound {
+                        let count = min(perGEMM, images.upperBound - first), cols = count * plane
+                        for gi in 0..<groups {
+                            let b: UnsafePointer<Float>
+                            if let col {
+                                for t in 0..<count {
+                                    im2col(xb + (first + t) * inImage + gi * cg * inPlane, g, col + t * plane, ld: cols)
+                                }
+                                b = UnsafePointer(col)
+                            } else {
+                                b = xb + first * inImage + gi * cg * inPlane
+                            }
+                            let wg = wb + gi * og * kRows
+                            if count == 1 {
+                                gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: b, ldb: plane,
+                                     beta: 0, c: yb + first * outImage + gi * og * plane, ldc: plane, parallel: false)
+                            } else {
+                                // Y for `count` images side by side, then copied to each image's planes.
+                                let yt = ybuf!
+                                gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: b, ldb: cols,
+                                     beta: 0, c: yt, ldc: cols, parallel: false)
+                                for t in 0..<count {
+                                    let dst = yb + (first + t) * outImage + gi * og * plane
+                                    for o in 0..<og { (dst + o * plane).update(from: yt + o * cols + t * plane, count: plane) }
+                                }
+                            }
+                        }
+                        if let pb {
+                            for img in first..<(first + count) {
+                                for o in 0..<outChannels {
+                                    let v = pb[o], yo = yb + img * outImage + o * plane
+                                    for t in 0..<plane { yo[t] += v }
+                                }
+                            }
+                        }
+                        first += count
+                    }
+                }
+            } }
+        } }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("Conv2d.backward: called before forward") }
+        let g = groupGeometry(x.shape, op: "Conv2d.backward")
+        let n = x.shape[0]
+        precondition(dy.shape == [n, outChannels, g.outHeight, g.outWidth],
+                     "Conv2d.backward: gradient shape \(dy.shape) ≠ forward output shape \([n, outChannels, g.outHeight, g.outWidth])")
+        var dx = Tensor(uninitializedShape: x.shape)
+        let groups = groups, outChannels = outChannels, cg = g.channels, og = outChannels / groups
+        let kRows = g.columnRows, plane = g.outputPlane, inPlane = g.inputPlane
+        let inImage = inChannels * inPlane, outImage = outChannels * plane
+        let depthwise = isDepthwise, gAll = g.withChannels(inChannels), hasBias = bias != nil
+        let perGEMM = Conv2d.imagesPerGEMM(plane: plane)
+        let direct = isPointwise && perGEMM == 1
+        let wCount = weight.value.count, bCount = hasBias ? outChannels : 0
+        let parts = Conv2d.chunkCount(batch: n, weightCount: wCount)
+        // Per-chunk partial gradients: [parts, wCount] then [parts, bCount].
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, parts * (wCount + bCount)))
+        defer { partial.deallocate() }
+        x.withUnsafeBufferPointer { px in weight.value.withUnsafeBufferPointer { pw in
+            dy.withUnsafeBufferPointer { pdy in dx.withUnsafeMutableBufferPointer { pdx in
+                let xb = px.baseAddress!, wb = pw.baseAddress!, dyb = pdy.baseAddress!, dxb = pdx.baseAddress!
+                pool.run(parts: parts) { part in
+                    let images = Conv2d.chunk(part, of: parts, batch: n)
+                    let dw = partial + part * wCount
+                    let db = partial + parts * wCount + part * bCount
+                    dw.update(repeating: 0, count: wCount)
+                    db.update(repeating: 0, count: bCount)
+                    if hasBias {
+                        // db[o] = Σ over this chunk's images and pixels of dy, in a fixed order.
+                        for img in images {
+                            for o in 0..<outChannels {
+                                let d = dyb + img * outImage + o * plane
+                                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                                var t = 0
+                                while t + 4 <= plane { s0 += d[t]; s1 += d[t + 1]; s2 += d[t + 2]; s3 += d[t + 3]; t += 4 }
+                                while t < plane { s0 += d[t]; t += 1 }
+                                db[o] += (s0 + s1) + (s2 + s3)
+                            }
+                        }
+                    }
+                    if depthwise {
+                        for img in images {
+                            depthwiseConv2dBackwardWeight(xb + img * inImage, dyb + img * outImage, gAll, dw)
+                            depthwiseConv2dBackwardInput(dyb + img * outImage, weight: wb, gAll, dxb + img * inImage)
+                        }
+                        return
+                    }
+                    let width = perGEMM * plane
+                    let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                    let dybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
+                    defer { col?.deallocate(); dybuf?.deallocate() }
+                    var first = images.lowerBound
+                    while first < images.upperBound {
+                        let count = min(perGEMM, images.upperBound - first), cols = count * plane
+                        for gi in 0..<groups {
+                            // dY_g of these images as one [out/g, cols] matrix.
+                            let a: UnsafePointer<Float>
+                            if count == 1 {
+                                a = dyb + first * outImage + gi * og * plane
+                            } else {
+                                let d = dybuf!
+                                for t in 0..<count {
+                                    let src = dyb + (first + t) * outImage + gi * og * plane
+                                    for o in 0..<og { (d + o * cols + t * plane).update(from: src + o * plane, count: plane) }
+                                }
+                                a = UnsafePointer(d)
+                            }
+                            let wg = wb + gi * og * kRows
+                            if let col {
+                                // dW_g += dY_g × colᵀ, then the same buffer takes dcol = W_gᵀ × dY_g.
+                                for t in 0..<count {
+                                    im2col(xb + (first + t) * inImage + gi * cg * inPlane, g, col + t * plane, ld: cols)
+                                }
+                                gemm(transA: false, transB: true, m: og, n: kRows, k: cols, a: a, lda: cols, b: col, ldb: cols,
+                                     beta: 1, c: dw + gi * og * kRows, ldc: kRows, parallel: false)
+                                gemm(transA: true, transB: false, m: kRows, n: cols, k: og, a: wg, lda: kRows, b: a, ldb: cols,
+                                     beta: 0, c: col, ldc: cols, parallel: false)
+                                for t in 0..<count {
+                                    col2im(col + t * plane, g, dxb + (first + t) * inImage + gi * cg * inPlane, ld: cols)
+                                }
+                            } else {
+                                // 1×1 stride 1 on large planes (count == 1): X_g is the column matrix.
+                                let xg = xb + first * inImage + gi * cg * inPlane
+                                gemm(transA: false, transB: true, m: og, n: kRows, k: plane, a: a, lda: plane, b: xg, ldb: plane,
+                                     beta: 1, c: dw + gi * og * kRows, ldc: kRows, parallel: false)
+                                gemm(transA: true, transB: false, m: kRows, n: plane, k: og, a: wg, lda: kRows, b: a, ldb: plane,
+                                     beta: 0, c: dxb + first * inImage + gi * cg * inPlane, ldc: plane, parallel: false)
+                            }
+                        }
+                        first += count
+                    }
+                }
+            } }
+        } }
+        // Sum the partials into the gradients in chunk order (independent of the thread count).
+        weight.grad.withUnsafeMutableBufferPointer { pg in
+            let gb = pg.baseAddress!
+            for part in 0..<parts {
+                let src = partial + part * wCount
+                for i in 0..<wCount { gb[i] += src[i] }
+            }
+        }
+        if let bias {
+            bias.grad.withUnsafeMutableBufferPointer { pg in
+                let gb = pg.baseAddress!
+                for part in 0..<parts {
+                    let src = partial + parts * wCount + part * bCount
+                    for i in 0..<bCount { gb[i] += src[i] }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+/// Calls `body` with a pointer to `t`'s elements, or with nil when `t` is nil.
+@inline(__always)
+private func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
