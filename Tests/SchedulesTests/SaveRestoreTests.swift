@@ -76,13 +76,14 @@ func expectResumesIdentically<S: LearningRateSchedule>(
     }
 
     @Test func sequential() throws {
-        // Spans start mid-epoch (step 4) and at an epoch (10); the plateau phase makes decisions inside the run.
+        // Spans start mid-epoch (step 4) and at epochs 4 and 10; the plateau phase makes decisions inside the
+        // run; the step-based and epoch-based phases need the saved span start (step and epoch) to continue.
         let make = {
             try SequentialSchedule([
                 (FixedSchedule(lr: 0.01), .untilStep(4)),
                 (SGDRSchedule(initial: 0.1, t0: 1, tMult: 2), .untilEpoch(4)),
                 (WarmupSchedule(scriptedPlateau(), steps: 5, startFactor: 0.2), .untilEpoch(10)),
-                (CosineSchedule(initial: 0.05, length: 9, unit: .step), .forever),
+                (CosineSchedule(initial: 0.05, length: 4, unit: .epoch), .forever),
             ])
         }
         try expectResumesIdentically(make)
