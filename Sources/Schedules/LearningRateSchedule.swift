@@ -6,6 +6,11 @@
 /// the last step of epoch `e` call `epochEnded(e, validationLoss:)` (with the loss when one was measured). To
 /// resume after a restart, save `state` and later `restore` it into a schedule of the same type: the LR sequence
 /// then continues exactly as if training had not stopped.
+///
+/// The built-in schedules compute in Double and round once to Float. They validate their parameters in throwing
+/// initialisers (`ScheduleError.invalidValue`, naming the schedule, the parameter and the value) rather than
+/// trapping, so that a bad config or a corrupt saved state is reported, not fatal. A call to `learningRate` costs
+/// a few arithmetic operations and allocates nothing.
 public protocol LearningRateSchedule {
     /// The LR for the update of the step described by `signal`; called exactly once per step, in order.
     mutating func learningRate(for signal: TrainingSignal) -> Float

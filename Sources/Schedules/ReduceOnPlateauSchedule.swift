@@ -13,7 +13,9 @@
 /// Before the first loss `best` is ±∞. So an improvement smaller than `threshold` counts as a bad epoch.
 /// The new LR applies from the next step on.
 ///
-/// The MLR-SNet paper's text (LSTM) baseline divides the LR by 4 whenever the validation loss does not improve:
+/// The MLR-SNet paper's text (LSTM) baseline divides the LR by 4 when the validation loss stops improving, e.g.
+/// (patience 0 = after each epoch without improvement; the initial LR here is illustrative — take both from the
+/// experiment's configuration):
 ///
 ///     var schedule = try ReduceOnPlateauSchedule(initial: 20, factor: 0.25, patience: 0)
 ///

@@ -12,28 +12,34 @@
     return sign * sinTaylor(Double.pi * (0.5 - r))        // cos(πr) = sin(π(1/2 − r))
 }
 
-/// cos y for |y| ≤ π/4: 1 − y²/2!(1 − y²/(3·4)(1 − y²/(5·6)(...))), through the y¹⁸ term.
+/// cos y for |y| ≤ π/4, Taylor through the y¹⁸ term in nested form:
+/// 1 − y²/(1·2)·(1 − y²/(3·4)·(1 − y²/(5·6)·(...))).
 @inlinable func cosTaylor(_ y: Double) -> Double {
     let y2 = y * y
-    var t = 1.0
-    var k = 9
-    while k >= 1 {
-        t = 1 - y2 / Double((2 * k) * (2 * k - 1)) * t
-        k -= 1
-    }
-    return t
+    var t = 1 - y2 * (1.0 / 306)     // 17·18
+    t = 1 - y2 * (1.0 / 240) * t     // 15·16
+    t = 1 - y2 * (1.0 / 182) * t     // 13·14
+    t = 1 - y2 * (1.0 / 132) * t     // 11·12
+    t = 1 - y2 * (1.0 / 90) * t      // 9·10
+    t = 1 - y2 * (1.0 / 56) * t      // 7·8
+    t = 1 - y2 * (1.0 / 30) * t      // 5·6
+    t = 1 - y2 * (1.0 / 12) * t      // 3·4
+    return 1 - y2 * 0.5 * t          // 1·2
 }
 
-/// sin y for |y| ≤ π/4: y(1 − y²/(2·3)(1 − y²/(4·5)(...))), through the y¹⁹ term.
+/// sin y for |y| ≤ π/4, Taylor through the y¹⁹ term in nested form:
+/// y·(1 − y²/(2·3)·(1 − y²/(4·5)·(1 − y²/(6·7)·(...)))).
 @inlinable func sinTaylor(_ y: Double) -> Double {
     let y2 = y * y
-    var t = 1.0
-    var k = 9
-    while k >= 1 {
-        t = 1 - y2 / Double((2 * k) * (2 * k + 1)) * t
-        k -= 1
-    }
-    return y * t
+    var t = 1 - y2 * (1.0 / 342)     // 18·19
+    t = 1 - y2 * (1.0 / 272) * t     // 16·17
+    t = 1 - y2 * (1.0 / 210) * t     // 14·15
+    t = 1 - y2 * (1.0 / 156) * t     // 12·13
+    t = 1 - y2 * (1.0 / 110) * t     // 10·11
+    t = 1 - y2 * (1.0 / 72) * t      // 8·9
+    t = 1 - y2 * (1.0 / 42) * t      // 6·7
+    t = 1 - y2 * (1.0 / 20) * t      // 4·5
+    return y * (1 - y2 * (1.0 / 6) * t)   // 2·3
 }
 
 /// x^n for n ≥ 0 by repeated squaring (about 2·log₂n roundings, so relative error ≲ 1e-14 for any step count).
