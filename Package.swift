@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Optim", targets: ["Optim"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -22,6 +23,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CKernels"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor"]),
+        .target(name: "Optim", dependencies: ["NN", "Tensor"]),
         .executableTarget(
             name: "mlrsnet",
             dependencies: ["Tensor", "NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -32,6 +34,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
