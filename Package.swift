@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Schedules", targets: ["Schedules"]),
+        .library(name: "Optim", targets: ["Optim"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -24,6 +25,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor"]),
         .target(name: "Schedules"),
+        .target(name: "Optim", dependencies: ["NN", "Tensor"]),
         .executableTarget(
             name: "mlrsnet",
             dependencies: ["Tensor", "NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -35,6 +37,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
