@@ -16,11 +16,14 @@ public protocol Layer: AnyObject {
     var buffers: [Buffer] { get }
     /// Training mode (BatchNorm batch statistics, Dropout active) vs evaluation mode.
     var isTraining: Bool { get set }
+    /// The layers this one is built from (containers and models), for tools that walk a model.
+    var sublayers: [any Layer] { get }
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [Buffer] { [] }
+    public var sublayers: [any Layer] { [] }
 
     /// Zeroes every parameter gradient.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
@@ -64,6 +67,7 @@ public final class Sequential: Layer {
         return g
     }
 
+    public var sublayers: [any Layer] { layers }
     public var parameters: [Parameter] { layers.flatMap { $0.parameters } }
     public var buffers: [Buffer] { layers.flatMap { $0.buffers } }
     public var isTraining: Bool {

@@ -21,6 +21,16 @@ public struct GradientCheckOptions: Sendable {
     /// At most this many coordinates are checked per tensor (chosen at random, seeded); 0 = all.
     public var maxCoordinatesPerTensor: Int = 64
     public var seed: UInt64 = 1234
+    /// Smaller step sizes tried, in order, when a step crosses a kink (empty: none).
+    ///
+    /// A ReLU, ReLU6 or max-pool kink within ε of some input makes the central difference measure a secant
+    /// across the kink instead of the derivative. Whole networks hit this often: with BatchNorm every weight
+    /// moves every normalised value of its channel, and those cluster around the ReLU's kink at 0. The check
+    /// therefore compares the activation patterns (`PiecewiseLayer.activationPattern`) of the ±ε evaluations
+    /// with the unperturbed one; if any differs, that ε is not used and the next smaller one is tried. A
+    /// coordinate whose every step crosses a kink is skipped (and counted), never passed. A mismatch without
+    /// a crossing is a failure.
+    public var fallbackEpsilons: [Float] = []
     public init() {}
 }
 
@@ -36,11 +46,13 @@ public struct GradientMismatch: CustomStringConvertible, Sendable {
 /// The result of a gradient check: every mismatch plus how many coordinates were checked.
 public struct GradientCheckReport: Sendable {
     public var checked = 0
+    /// Coordinates skipped because every step size crossed a kink.
+    public var skippedAtKinks = 0
     public var mismatches: [GradientMismatch] = []
     public var maxAbsError: Float = 0
     public var passed: Bool { mismatches.isEmpty && checked > 0 }
     public var summary: String {
-        "checked \(checked) coordinates, max |err| \(maxAbsError), \(mismatches.count) mismatches"
+        "checked \(checked) coordinates (\(skippedAtKinks) more skipped at kinks), max |err| \(maxAbsError), \(mismatches.count) mismatches"
             + (mismatches.isEmpty ? "" : ": " + mismatches.prefix(5).map(\.description).joined(separator: "; "))
     }
 }
@@ -69,47 +81,73 @@ public func checkGradients(_ layer: any Layer, input x: Tensor, checkInput: Bool
         } }
     }
 
+    let piecewise = layer.allLayers.compactMap { $0 as? any PiecewiseLayer }
+    func pattern() -> [UInt64] { piecewise.map { $0.activationPattern() } }
+
     // Analytic gradients.
     layer.zeroGrad()
     prepare()
     _ = layer.forward(x)
+    let basePattern = pattern()
     let dx = layer.backward(r)
     let analyticParams = layer.parameters.map { $0.grad }
 
     var report = GradientCheckReport()
-    func compare(_ name: String, _ i: Int, _ num: Float, _ ana: Float) {
-        report.checked += 1
-        let err = abs(num - ana)
-        report.maxAbsError = max(report.maxAbsError, err)
-        if !(err <= options.atol + options.rtol * max(abs(num), abs(ana))) {
-            report.mismatches.append(GradientMismatch(tensor: name, index: i, numeric: num, analytic: ana))
+    func agrees(_ num: Float, _ ana: Float) -> Bool {
+        abs(num - ana) <= options.atol + options.rtol * max(abs(num), abs(ana))
+    }
+    /// Compares the analytic value with the difference quotient at the first step size whose ±ε evaluations
+    /// stay on the unperturbed piece. `evaluate(ε)` returns L(+ε), L(−ε) and whether both kept the pattern.
+    func compare(_ name: String, _ i: Int, _ ana: Float, _ evaluate: (Float) -> (Double, Double, Bool)) {
+        for eps in [options.epsilon] + options.fallbackEpsilons {
+            let (lp, lm, samePiece) = evaluate(eps)
+            guard samePiece else { continue }
+            let num = Float((lp - lm) / Double(2 * eps))
+            report.checked += 1
+            report.maxAbsError = max(report.maxAbsError, abs(num - ana))
+            if !agrees(num, ana) {
+                report.mismatches.append(GradientMismatch(tensor: name, index: i, numeric: num, analytic: ana))
+            }
+            return
         }
+        report.skippedAtKinks += 1
     }
-    func coordinates(_ n: Int) -> [Int] {
+
+    /// Coordinates in a seeded random order (all of them for small tensors); callers stop once
+    /// `maxCoordinatesPerTensor` of them were checked, so kink-skipped ones are replaced by others.
+    func order(_ n: Int) -> [Int] {
         if options.maxCoordinatesPerTensor == 0 || n <= options.maxCoordinatesPerTensor { return Array(0..<n) }
-        return Array(rng.permutation(n).prefix(options.maxCoordinatesPerTensor)).sorted()
+        return rng.permutation(n)
     }
-    let eps = options.epsilon
+    func enough(since start: Int) -> Bool {
+        options.maxCoordinatesPerTensor > 0 && report.checked - start >= options.maxCoordinatesPerTensor
+    }
 
     if checkInput {
         precondition(dx.shape == x.shape, "checkGradients: input gradient shape \(dx.shape) ≠ input shape \(x.shape)")
-        for i in coordinates(x.count) {
-            var xp = x; xp[flat: i] += eps
-            var xm = x; xm[flat: i] -= eps
-            let num = Float((loss(xp) - loss(xm)) / Double(2 * eps))
-            compare("input", i, num, dx[flat: i])
+        let start = report.checked
+        for i in order(x.count) where !enough(since: start) {
+            compare("input", i, dx[flat: i]) { eps in
+                var xp = x; xp[flat: i] += eps
+                var xm = x; xm[flat: i] -= eps
+                let lp = loss(xp), pp = pattern()
+                let lm = loss(xm), pm = pattern()
+                return (lp, lm, pp == basePattern && pm == basePattern)
+            }
         }
     }
     for (pi, p) in layer.parameters.enumerated() {
         let original = p.value
-        for i in coordinates(original.count) {
-            p.value[flat: i] = original[flat: i] + eps
-            let lp = loss(x)
-            p.value[flat: i] = original[flat: i] - eps
-            let lm = loss(x)
-            p.value = original
-            compare(p.name.isEmpty ? "param\(pi)" : p.name, i, Float((lp - lm) / Double(2 * eps)),
-                    analyticParams[pi][flat: i])
+        let start = report.checked
+        for i in order(original.count) where !enough(since: start) {
+            compare(p.name.isEmpty ? "param\(pi)" : p.name, i, analyticParams[pi][flat: i]) { eps in
+                p.value[flat: i] = original[flat: i] + eps
+                let lp = loss(x), pp = pattern()
+                p.value[flat: i] = original[flat: i] - eps
+                let lm = loss(x), pm = pattern()
+                p.value = original
+                return (lp, lm, pp == basePattern && pm == basePattern)
+            }
         }
     }
     return report

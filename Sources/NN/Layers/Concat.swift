@@ -43,6 +43,7 @@ public final class Concat: Layer {
         return dx
     }
 
+    public var sublayers: [any Layer] { branches }
     public var parameters: [Parameter] { branches.flatMap { $0.parameters } }
     public var buffers: [Buffer] { branches.flatMap { $0.buffers } }
     public var isTraining: Bool {

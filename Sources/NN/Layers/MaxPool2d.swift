@@ -16,6 +16,8 @@ public final class MaxPool2d: Layer {
 
     private var inputShape: [Int]?
     private var argmax: [Int32] = []   // flat index inside its input plane, per output element
+    /// The winners of the most recent forward (for `activationPattern`).
+    var winners: [Int32] { argmax }
 
     /// - Parameter stride: defaults to `kernelSize` (PyTorch's default).
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {

@@ -5,6 +5,8 @@ import Tensor
 public final class ReLU: Layer {
     public var isTraining = true
     private var input: Tensor?
+    /// The input of the most recent forward (for `activationPattern`).
+    var cachedInput: Tensor? { input }
 
     public init() {}
 
@@ -25,6 +27,8 @@ public final class ReLU: Layer {
 public final class ReLU6: Layer {
     public var isTraining = true
     private var input: Tensor?
+    /// The input of the most recent forward (for `activationPattern`).
+    var cachedInput: Tensor? { input }
 
     public init() {}
 

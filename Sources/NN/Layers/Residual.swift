@@ -41,6 +41,7 @@ public final class Residual: Layer {
         return dx
     }
 
+    public var sublayers: [any Layer] { [main] + (shortcut.map { [$0] } ?? []) }
     public var parameters: [Parameter] { main.parameters + (shortcut?.parameters ?? []) }
     public var buffers: [Buffer] { main.buffers + (shortcut?.buffers ?? []) }
     public var isTraining: Bool {

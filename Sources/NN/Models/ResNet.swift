@@ -1,0 +1,117 @@
+import Tensor
+
+/// ResNet basic block: conv3×3-BN-ReLU → conv3×3-BN, plus a shortcut, then ReLU.
+/// The shortcut is the identity, or a strided 1×1 conv + BN ("option B") when the shape changes.
+/// Input `[N, Cin, H, W]` → `[N, Cout, H/stride, W/stride]`. Names as PyTorch: `conv1`, `bn1`, `conv2`,
+/// `bn2`, `shortcut.0` (conv), `shortcut.1` (BN).
+public final class BasicBlock: Layer {
+    let conv1: Conv2d, bn1: BatchNorm2d, relu1 = ReLU()
+    let conv2: Conv2d, bn2: BatchNorm2d
+    let shortcut: Sequential?
+    let reluOut = ReLU()
+    public var isTraining = true {
+        didSet { for l in children { l.isTraining = isTraining } }
+    }
+    var children: [any Layer] { [conv1, bn1, relu1, conv2, bn2, reluOut] + (shortcut.map { [$0] } ?? []) }
+
+    public init(inChannels: Int, outChannels: Int, stride: Int, rng: inout RandomGenerator) {
+        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, rng: &rng)
+        bn1 = BatchNorm2d(channels: outChannels)
+        conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, rng: &rng)
+        bn2 = BatchNorm2d(channels: outChannels)
+        if stride != 1 || inChannels != outChannels {
+            shortcut = Sequential([
+                Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, padding: 0, bias: false, rng: &rng),
+                BatchNorm2d(channels: outChannels),
+            ])
+            shortcut!.prefixNames("shortcut")
+        } else {
+            shortcut = nil
+        }
+        conv1.prefixNames("conv1"); bn1.prefixNames("bn1"); conv2.prefixNames("conv2"); bn2.prefixNames("bn2")
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        var main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x)))))
+        main.addScaled(shortcut?.forward(x) ?? x)
+        return reluOut.forward(main)
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        let d = reluOut.backward(dy)
+        var dx = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(d)))))
+        dx.addScaled(shortcut?.backward(d) ?? d)
+        return dx
+    }
+
+    public var sublayers: [any Layer] { children }
+    public var parameters: [Parameter] { children.flatMap { $0.parameters } }
+    public var buffers: [Buffer] { children.flatMap { $0.buffers } }
+}
+
+/// CIFAR-style ResNet: 3×3 stem conv (stride 1, no max-pool) + BN + ReLU, stages of `BasicBlock`s (the
+/// first block of every stage after the first has stride 2), global average pool, linear classifier.
+/// Input `[N, 3, H, W]` → logits `[N, classes]`. Names as PyTorch: `stem`, `bn`, `layers.K.*`, `fc`.
+public final class CifarResNet: Layer {
+    let stem: Conv2d, bn: BatchNorm2d, relu = ReLU()
+    let blocks: [BasicBlock]
+    let pool = GlobalAvgPool2d()
+    let fc: Linear
+    public var isTraining = true {
+        didSet { for l in children { l.isTraining = isTraining } }
+    }
+    var children: [any Layer] { [stem, bn, relu] + blocks + [pool, fc] }
+
+    /// - Parameters:
+    ///   - widths: channels per stage, e.g. [16, 32, 64].
+    ///   - blocksPerStage: basic blocks per stage, e.g. [3, 3, 3].
+    public init(widths: [Int], blocksPerStage: [Int], classes: Int = 10, inputChannels: Int = 3,
+                rng: inout RandomGenerator) {
+        precondition(!widths.isEmpty && widths.count == blocksPerStage.count,
+                     "CifarResNet: widths \(widths) and blocksPerStage \(blocksPerStage) must be non-empty and of equal length")
+        stem = Conv2d(inChannels: inputChannels, outChannels: widths[0], kernelSize: 3, stride: 1, padding: 1, bias: false, rng: &rng)
+        bn = BatchNorm2d(channels: widths[0])
+        var blocks: [BasicBlock] = []
+        var c = widths[0]
+        for (stage, (w, n)) in zip(widths, blocksPerStage).enumerated() {
+            for j in 0..<n {
+                let block = BasicBlock(inChannels: c, outChannels: w, stride: stage > 0 && j == 0 ? 2 : 1, rng: &rng)
+                block.prefixNames("layers.\(blocks.count)")
+                blocks.append(block)
+                c = w
+            }
+        }
+        self.blocks = blocks
+        fc = Linear(inFeatures: c, outFeatures: classes, rng: &rng)
+        stem.prefixNames("stem"); bn.prefixNames("bn"); fc.prefixNames("fc")
+    }
+
+    /// ResNet-20/32/56 (depth = 6n + 2): 16/32/64 channels, n blocks per stage.
+    public static func resnet(depth: Int, classes: Int = 10, rng: inout RandomGenerator) -> CifarResNet {
+        precondition(depth >= 8 && (depth - 2) % 6 == 0, "CifarResNet.resnet: depth must be 6n + 2 (20, 32, 56, ...), got \(depth)")
+        let n = (depth - 2) / 6
+        return CifarResNet(widths: [16, 32, 64], blocksPerStage: [n, n, n], classes: classes, rng: &rng)
+    }
+
+    /// ResNet-18, CIFAR variant (3×3 stem, no max-pool): 64/128/256/512, two blocks per stage (≈11.2 M params).
+    public static func resnet18(classes: Int = 10, rng: inout RandomGenerator) -> CifarResNet {
+        CifarResNet(widths: [64, 128, 256, 512], blocksPerStage: [2, 2, 2, 2], classes: classes, rng: &rng)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "CifarResNet.forward: expected [N, C, H, W], got \(x.shape)")
+        var h = relu.forward(bn.forward(stem.forward(x)))
+        for b in blocks { h = b.forward(h) }
+        return fc.forward(pool.forward(h))
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        var g = pool.backward(fc.backward(dy))
+        for b in blocks.reversed() { g = b.backward(g) }
+        return stem.backward(bn.backward(relu.backward(g)))
+    }
+
+    public var sublayers: [any Layer] { children }
+    public var parameters: [Parameter] { children.flatMap { $0.parameters } }
+    public var buffers: [Buffer] { children.flatMap { $0.buffers } }
+}
