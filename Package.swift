@@ -6,6 +6,7 @@ let package = Package(
     name: "mlrsnet-swift",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -21,7 +22,8 @@ let package = Package(
         // Tiny C target: SIMD micro-kernels compiled per function for AVX-512 / AVX2+FMA with a
         // runtime CPU check and a portable fallback (no unsafeFlags needed).
         .target(name: "CKernels"),
-        .target(name: "Tensor", dependencies: ["CKernels"]),
+        .target(name: "SafeTensors"),
+        .target(name: "Tensor", dependencies: ["CKernels", "SafeTensors"]),
         .target(name: "NN", dependencies: ["Tensor"]),
         .target(name: "Datasets", dependencies: ["Tensor"]),
         .target(name: "Schedules"),

@@ -5,23 +5,36 @@ import Foundation
 /// to `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the data section) plus an
 /// optional `"__metadata__"` string→string map, then the raw little-endian data.
 ///
+/// This target depends on nothing but Foundation, so code that only needs to read or write learned
+/// schedules (e.g. the engine-free `LearnedSchedule` product) can use it without the engine.
+///
 /// Only `F32` tensors are written; `F32`, `F64`, `F16` and `BF16` are read (converted to Float). Every
 /// size read from a header is checked against the file before anything is allocated, so corrupt or
 /// hostile files give a `SafeTensorsError`, never a crash or a huge allocation.
+/// A float array with a row-major shape: what one safetensors entry holds once decoded.
+public struct ShapedArray: Sendable, Equatable {
+    public var shape: [Int]
+    public var values: [Float]
+    public init(shape: [Int], values: [Float]) {
+        precondition(values.count == shape.reduce(1, *), "ShapedArray: shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        self.shape = shape; self.values = values
+    }
+}
+
 public enum SafeTensors {
     /// Largest header accepted (the format's reference implementation uses 100 MB).
     public static let maxHeaderBytes = 100_000_000
 
     /// Encodes named tensors (written in name order, so equal inputs give identical bytes) and metadata.
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> [UInt8] {
+    public static func encode(_ tensors: [String: ShapedArray], metadata: [String: String] = [:]) throws -> [UInt8] {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let t = tensors[name]!
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.count]] as [String: Any]
-            offset += 4 * t.count
+            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]] as [String: Any]
+            offset += 4 * t.values.count
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(0x20) }   // pad with spaces so the data is 8-byte aligned
@@ -31,18 +44,16 @@ public enum SafeTensors {
         withUnsafeBytes(of: &n) { out.append(contentsOf: $0) }
         out.append(contentsOf: json)
         for name in names {
-            tensors[name]!.withUnsafeBufferPointer { p in
-                for v in p {
-                    var bits = v.bitPattern.littleEndian
-                    withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
-                }
+            for v in tensors[name]!.values {
+                var bits = v.bitPattern.littleEndian
+                withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
             }
         }
         return out
     }
 
     /// Decodes a whole safetensors file.
-    public static func decode(_ bytes: [UInt8]) throws(SafeTensorsError) -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func decode(_ bytes: [UInt8]) throws(SafeTensorsError) -> (tensors: [String: ShapedArray], metadata: [String: String]) {
         guard bytes.count >= 8 else { throw .truncated("file has \(bytes.count) bytes, fewer than the 8-byte header length") }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
@@ -55,7 +66,7 @@ public enum SafeTensors {
         guard let header = parsed as? [String: Any] else { throw .badHeader("header is not a JSON object") }
         let dataCount = bytes.count - headerEnd
         var metadata: [String: String] = [:]
-        var tensors: [String: Tensor] = [:]
+        var tensors: [String: ShapedArray] = [:]
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let m = value as? [String: Any] else { throw .badHeader("__metadata__ is not an object") }
@@ -91,8 +102,8 @@ public enum SafeTensors {
             guard count * width == end - begin else {
                 throw .badHeader("entry '\(name)' shape \(shape) needs \(count * width) bytes but its offsets span \(end - begin)")
             }
-            var t = Tensor(uninitializedShape: shape)
-            t.withUnsafeMutableBufferPointer { p in
+            var values = [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { p in
                 let base = headerEnd + begin
                 for i in 0..<count {
                     let o = base + i * width
@@ -109,19 +120,19 @@ public enum SafeTensors {
                     }
                 }
             }
-            tensors[name] = t
+            tensors[name] = ShapedArray(shape: shape, values: values)
         }
         return (tensors, metadata)
     }
 
     /// Writes a file atomically: to a temporary file in the same directory, fsync, then rename over `path`,
     /// so a crash never leaves a half-written file under the final name.
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
+    public static func write(_ tensors: [String: ShapedArray], metadata: [String: String] = [:], to path: String) throws {
         try AtomicFile.write(try encode(tensors, metadata: metadata), to: path)
     }
 
     /// Reads and decodes a file.
-    public static func read(_ path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func read(_ path: String) throws -> (tensors: [String: ShapedArray], metadata: [String: String]) {
         guard let data = FileManager.default.contents(atPath: path) else { throw SafeTensorsError.unreadable(path) }
         return try decode([UInt8](data))
     }
