@@ -1,0 +1,142 @@
+import Foundation
+import NN
+import Optim
+import Schedules
+import Tensor
+
+/// Everything needed to continue a run bit-identically: model parameters and buffers, optimiser state,
+/// schedule state, the task's extra state (e.g. an LSTM's carried state), the position in the data and the
+/// step counter. Stored as one safetensors file (tensors + string metadata) with a content checksum, written
+/// atomically; the previous checkpoint is kept beside it as `<name>.prev` until the new one is complete.
+public struct Checkpoint {
+    public static let format = "mlrsnet-swift/checkpoint"
+    public static let version = 1
+
+    public var tensors: [String: Tensor]
+    public var metadata: [String: String]
+
+    /// The next step to run: epoch and batch index within it, and the global step count.
+    public var epoch: Int { Int(metadata["epoch"] ?? "") ?? 0 }
+    public var batch: Int { Int(metadata["batch"] ?? "") ?? 0 }
+    public var globalStep: Int { Int(metadata["global_step"] ?? "") ?? 0 }
+
+    /// Captures a run's state.
+    public init(model: any Layer, optimizer: any Optimizer, schedule: AnySchedule, task: any TrainingTask,
+                epoch: Int, batch: Int, globalStep: Int, extra: [String: String] = [:]) throws {
+        var t: [String: Tensor] = [:]
+        for p in model.parameters { t["model/" + p.name] = p.value }
+        for b in model.buffers { t["buffer/" + b.name] = b.value }
+        let os = optimizer.state
+        for (k, v) in os.tensors { t["optimizer/" + k] = v }
+        for (k, v) in task.checkpointTensors { t["task/" + k] = v }
+        var m = extra
+        m["format"] = Checkpoint.format
+        m["format_version"] = String(Checkpoint.version)
+        m["epoch"] = String(epoch)
+        m["batch"] = String(batch)
+        m["global_step"] = String(globalStep)
+        m["optimizer_kind"] = os.kind
+        m["optimizer_scalars"] = try jsonString(os.scalars)
+        m["schedule_state"] = try jsonString(schedule.state)
+        m["content_fnv1a64"] = Checkpoint.checksum(t)
+        tensors = t
+        metadata = m
+    }
+
+    init(tensors: [String: Tensor], metadata: [String: String]) { self.tensors = tensors; self.metadata = metadata }
+
+    /// Writes atomically; an existing file at `path` is first moved to `path.prev`.
+    public func write(to path: String) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) {
+            let prev = path + ".prev"
+            if fm.fileExists(atPath: prev) { try? fm.removeItem(atPath: prev) }
+            guard rename(path, prev) == 0 else { throw TrainingError.unwritable(prev) }
+        }
+        do { try SafeTensors.write(tensors: tensors, metadata: metadata, to: path) }
+        catch { throw TrainingError.unwritable("\(path): \(error)") }
+    }
+
+    /// Reads and verifies a checkpoint (format, version, checksum).
+    public static func read(_ path: String) throws -> Checkpoint {
+        let decoded: (tensors: [String: Tensor], metadata: [String: String])
+        do { decoded = try SafeTensors.readTensors(path) }
+        catch { throw TrainingError.badCheckpoint(path, "\(error)") }
+        let m = decoded.metadata
+        guard m["format"] == format else { throw TrainingError.badCheckpoint(path, "not an mlrsnet-swift checkpoint") }
+        guard let v = Int(m["format_version"] ?? ""), v <= version else {
+            throw TrainingError.badCheckpoint(path, "format version \(m["format_version"] ?? "?") is newer than this program's (\(version))")
+        }
+        guard m["content_fnv1a64"] == checksum(decoded.tensors) else {
+            throw TrainingError.badCheckpoint(path, "checksum mismatch (the file is corrupt or was truncated)")
+        }
+        return Checkpoint(tensors: decoded.tensors, metadata: m)
+    }
+
+    /// Reads `path`, falling back to `path.prev` when `path` is missing or corrupt; reports which it used.
+    public static func readLatestGood(_ path: String, warn: (String) -> Void) throws -> (Checkpoint, String) {
+        do { return (try read(path), path) } catch {
+            let prev = path + ".prev"
+            guard FileManager.default.fileExists(atPath: prev) else { throw error }
+            warn("\(error); using the previous checkpoint \(prev)")
+            return (try read(prev), prev)
+        }
+    }
+
+    /// Restores a run's state into freshly built objects (names and shapes must match).
+    public func restore(model: any Layer, optimizer: any Optimizer, schedule: inout AnySchedule, task: any TrainingTask) throws {
+        let params = model.parameters
+        for p in params {
+            guard let v = tensors["model/" + p.name] else { throw TrainingError.incompatibleCheckpoint("no tensor for parameter \(p.name)") }
+            guard v.shape == p.value.shape else {
+                throw TrainingError.incompatibleCheckpoint("parameter \(p.name) has shape \(v.shape) in the checkpoint, \(p.value.shape) in the model")
+            }
+            p.value = v
+        }
+        for b in model.buffers {
+            guard let v = tensors["buffer/" + b.name], v.shape == b.value.shape else {
+                throw TrainingError.incompatibleCheckpoint("buffer \(b.name) is missing or has another shape")
+            }
+            b.value = v
+        }
+        let extraParams = tensors.keys.filter { $0.hasPrefix("model/") }.count - params.count
+        guard extraParams == 0 else { throw TrainingError.incompatibleCheckpoint("the checkpoint has \(extraParams) parameters this model lacks") }
+        var optTensors: [String: Tensor] = [:]
+        var taskTensors: [String: Tensor] = [:]
+        for (k, v) in tensors {
+            if k.hasPrefix("optimizer/") { optTensors[String(k.dropFirst(10))] = v }
+            if k.hasPrefix("task/") { taskTensors[String(k.dropFirst(5))] = v }
+        }
+        let scalars: [String: Double] = try decodeJSON(metadata["optimizer_scalars"] ?? "{}")
+        try optimizer.restore(OptimizerState(kind: metadata["optimizer_kind"] ?? "", tensors: optTensors, scalars: scalars), for: params)
+        let s: ScheduleState = try decodeJSON(metadata["schedule_state"] ?? "")
+        do { try schedule.restore(s) } catch { throw TrainingError.incompatibleCheckpoint("schedule: \(error)") }
+        try task.restore(checkpointTensors: taskTensors)
+    }
+
+    /// FNV-1a (64-bit) over names, shapes and float bit patterns in name order.
+    static func checksum(_ tensors: [String: Tensor]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        @inline(__always) func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        for name in tensors.keys.sorted() {
+            for b in name.utf8 { mix(b) }
+            let t = tensors[name]!
+            for d in t.shape { for k in 0..<8 { mix(UInt8(truncatingIfNeeded: d >> (8 * k))) } }
+            t.withUnsafeBufferPointer { p in
+                for v in p { let bits = v.bitPattern; for k in 0..<4 { mix(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(k)))) } }
+            }
+        }
+        return String(h, radix: 16)
+    }
+}
+
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return String(decoding: try e.encode(value), as: UTF8.self)
+}
+
+func decodeJSON<T: Decodable>(_ text: String) throws -> T {
+    do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) }
+    catch { throw TrainingError.incompatibleCheckpoint("cannot decode \(T.self): \(error)") }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import Synchronization
+
+/// Ctrl-C / SIGTERM handling: the first signal sets a flag that the trainer checks after every step (it then
+/// writes a checkpoint and stops cleanly); a second signal exits at once.
+public enum Interruption {
+    static let requested = Atomic<Bool>(false)
+
+    /// Installs the handlers (idempotent).
+    public static func install() {
+        let handler: @convention(c) (Int32) -> Void = { sig in
+            if Interruption.requested.exchange(true, ordering: .sequentiallyConsistent) { _exit(128 + sig) }
+        }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+    }
+
+    /// Whether a stop was requested.
+    public static var isRequested: Bool { requested.load(ordering: .sequentiallyConsistent) }
+
+    /// Clears the flag (tests; a new run in the same process).
+    public static func reset() { requested.store(false, ordering: .sequentiallyConsistent) }
+
+    /// Requests a stop as if Ctrl-C had been pressed (tests).
+    public static func request() { requested.store(true, ordering: .sequentiallyConsistent) }
+}
