@@ -244,7 +244,7 @@ import Tensor
                 let serial = Self.run(p, a, b, c, parallel: false)
                 let parallel = Self.run(p, a, b, c, parallel: true)
                 // (Compared outside #expect so that a failure does not diff two large arrays.)
-                let firstDiff = zip(serial, parallel).firstIndex { $0.bitPattern != $1.bitPattern }
+                let firstDiff = serial.indices.first { serial[$0].bitPattern != parallel[$0].bitPattern }
                 #expect(firstDiff == nil, "\(kernel.rawValue) \(p): parallel result differs from serial")
                 Self.check(p, a, b, c0: c, got: parallel, label: kernel.rawValue)
             }
@@ -272,7 +272,7 @@ import Tensor
                         } }
                     }
                 }
-                let firstDiff = zip(whole, pieces).firstIndex { $0.bitPattern != $1.bitPattern }
+                let firstDiff = whole.indices.first { whole[$0].bitPattern != pieces[$0].bitPattern }
                 #expect(firstDiff == nil, "\(kernel.rawValue) \(p): blocks differ from the whole product")
             }
         }
