@@ -65,7 +65,7 @@ TARGET static void pack_b_avx2(int t, const float *B, long ldb, long p0, long j0
 }
 
 const mlr_gemm_impl mlr_gemm_impl_avx2 = {
-    .mr = AMR, .nr = ANR, .mc = 144, .kc = 256, .nc = 4096,
+    .mr = AMR, .nr = ANR, .mc = AMR * 682, .kc = 256, .nc = 256,
     .kernel = kernel_avx2, .pack_a = pack_a_avx2, .pack_b = pack_b_avx2,
 };
 #endif

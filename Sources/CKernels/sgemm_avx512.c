@@ -173,18 +173,10 @@ TARGET static void pack_b_avx512(int transB, const float *B, long ldb, long p0, 
     }
 }
 
-#ifndef MLR_K512_MC
-#define MLR_K512_MC (XMR * 24)
-#endif
-#ifndef MLR_K512_KC
-#define MLR_K512_KC 256
-#endif
-#ifndef MLR_K512_NC
-#define MLR_K512_NC 4096
-#endif
-
+// Blocking for Zen 4/5 (48 KiB L1d, 1 MiB L2 per core, shared L3): a 14×256 A sliver (14 KiB) in
+// L1, a 256×256 B block (256 KiB) in L2, an A panel of up to 4088×256 (4 MiB) in L3.
 const mlr_gemm_impl mlr_gemm_impl_avx512 = {
-    .mr = XMR, .nr = XNR, .mc = MLR_K512_MC, .kc = MLR_K512_KC, .nc = MLR_K512_NC,
+    .mr = XMR, .nr = XNR, .mc = XMR * 292, .kc = 256, .nc = 256,
     .kernel = kernel_avx512, .pack_a = pack_a_avx512, .pack_b = pack_b_avx512,
 };
 #endif

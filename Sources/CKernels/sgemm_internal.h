@@ -22,7 +22,9 @@ typedef void (*mlr_pack_b_fn)(int transB, const float *B, long ldb, long p0, lon
 /// One kernel family: tile shape, cache blocking and the three routines.
 typedef struct {
     int mr, nr;          // register tile
-    long mc, kc, nc;     // cache blocking (mc multiple of mr, nc multiple of nr)
+    long mc;             // rows of the packed A panel (L3), a multiple of mr
+    long kc;             // target K block (k is cut into balanced blocks of at most kc)
+    long nc;             // columns of the packed B block (L2), a multiple of nr
     mlr_ukernel_fn kernel;
     mlr_pack_a_fn pack_a;
     mlr_pack_b_fn pack_b;

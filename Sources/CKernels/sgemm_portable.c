@@ -51,6 +51,6 @@ static void pack_b_portable(int t, const float *B, long ldb, long p0, long j0, l
 }
 
 const mlr_gemm_impl mlr_gemm_impl_portable = {
-    .mr = PMR, .nr = PNR, .mc = 120, .kc = 256, .nc = 2048,
+    .mr = PMR, .nr = PNR, .mc = PMR * 682, .kc = 256, .nc = 256,
     .kernel = kernel_portable, .pack_a = pack_a_portable, .pack_b = pack_b_portable,
 };

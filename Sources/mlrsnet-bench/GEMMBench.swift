@@ -8,7 +8,8 @@ import Tensor
 /// (t = 2, which needs the pool to have 2 threads), and numpy runs in a subprocess
 /// `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=t python3 scripts/bench/numpy_gemm.py`
 /// so that OpenBLAS picks its own kernel for this CPU. Each sample times enough back-to-back calls
-/// to last ~40 ms; the table shows medians of `--reps` samples after warm-up.
+/// to last ~40 ms; the table shows medians of `--reps` samples after warm-up, and our share of the
+/// measured FMA peak (per-core peak × threads) of the kernel family in use.
 struct GEMMBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gemm", abstract: "GEMM GFLOP/s vs numpy.")
 
@@ -55,10 +56,13 @@ struct GEMMBench: ParsableCommand {
         }
         let pool = WorkerPool.shared.threadCount
         print("GEMM benchmark: kernel \(gemmKernelName), WorkerPool threads \(pool), load average \(Self.loadAverage())")
-        let peaks = GEMMKernel.supported.map { "\($0.rawValue) \(String(format: "%.0f", measuredFMAPeakGFLOPS($0)))" }
-        print("FMA peak per core, measured with register-only FMA chains (GFLOP/s): " + peaks.joined(separator: ", "))
-        print("  (theory: FMA pipes × lanes × 2 flops × clock; e.g. Zen 4 runs 512-bit FMAs on 2×256-bit pipes,")
-        print("   ≈ 32 flops/cycle ≈ 117 GFLOP/s at 3.7 GHz; a CPU with two full 512-bit FMA pipes doubles that)")
+        var peak: [GEMMKernel: Double] = [:]
+        for kernel in GEMMKernel.supported { peak[kernel] = measuredFMAPeakGFLOPS(kernel) }
+        let peakText = GEMMKernel.supported.map { "\($0.rawValue) \(String(format: "%.0f", peak[$0]!))" }
+        print("FMA peak per core, measured with register-only FMA chains (GFLOP/s): " + peakText.joined(separator: ", "))
+        print("  Theory: FMA pipes × lanes × 2 flops × clock. Zen 4 runs 512-bit FMAs on two 256-bit pipes:")
+        print("  32 flops/cycle ≈ 117 GFLOP/s per core at 3.7 GHz; Zen 5 has two full 512-bit pipes (64 flops/cycle).")
+        let kernelPeak = peak[GEMMKernel.current] ?? 0
         let script = Self.findScript()
 
         var rows: [(threads: Int, shape: Shape, ours: Double?, numpy: Double?)] = []
@@ -84,12 +88,13 @@ struct GEMMBench: ParsableCommand {
         }
 
         for line in blasLines { print(line) }
-        let header = ["threads", "M×N×K", "ours GFLOP/s", "numpy GFLOP/s", "ours/numpy"]
+        let header = ["threads", "M×N×K", "ours GFLOP/s", "% of peak", "numpy GFLOP/s", "ours/numpy"]
         var table = [header]
         for r in rows {
             table.append([
                 "\(r.threads)", r.shape.label,
                 r.ours.map { String(format: "%.1f", $0) } ?? (r.threads > pool ? "n/a (pool has \(pool))" : "-"),
+                r.ours.map { String(format: "%.0f%%", 100 * $0 / (kernelPeak * Double(r.threads))) } ?? "-",
                 r.numpy.map { String(format: "%.1f", $0) } ?? "-",
                 (r.ours != nil && r.numpy != nil) ? String(format: "%.2f", r.ours! / r.numpy!) : "-",
             ])

@@ -91,14 +91,14 @@ import Tensor
     }
 
     /// Shapes around 1, primes, vectors, k = 1, the register tiles (portable 6×8, AVX2 6×16,
-    /// AVX-512 14×32), the K block (256), the M blocks (120 / 144 / 336), the N block (2048 / 4096)
-    /// and a few larger, irregular products.
+    /// AVX-512 14×32 with its 8- and 4-row, 16-column edge tiles), the K block (256), the packed
+    /// B block (256 columns), the A panel (4088 / 4092 rows) and a few larger, irregular products.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 13, 5), (2, 3, 1), (1, 300, 17), (300, 1, 17), (1, 1, 300), (33, 47, 1),
         (5, 7, 3), (6, 8, 8), (7, 9, 9), (5, 15, 4), (6, 16, 16), (7, 17, 33), (12, 32, 2), (13, 31, 3),
         (14, 32, 8), (15, 33, 9), (28, 64, 16), (29, 65, 17), (42, 96, 7),
         (9, 10, 255), (9, 10, 256), (9, 10, 257), (20, 40, 513), (3, 5, 1000),
-        (121, 20, 30), (145, 20, 30), (337, 35, 20), (3, 2049, 5), (2, 4097, 3),
+        (20, 255, 30), (20, 257, 30), (9, 513, 40), (3, 2049, 5), (4089, 3, 2), (4093, 5, 3),
         (257, 129, 300), (700, 64, 200),
     ]
 
