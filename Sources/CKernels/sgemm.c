@@ -124,6 +124,11 @@ static void scale_c(long m, long n, float beta, float *C, long ldc) {
 }
 
 
+/// Largest op(B) (floats) read in place rather than packed: 64 KiB, a fraction of L2.
+#ifndef DIRECT_B_FLOATS
+#define DIRECT_B_FLOATS (16 * 1024)
+#endif
+
 static long round_up(long x, long to) { return (x + to - 1) / to * to; }
 
 void mlr_sgemm(int transA, int transB, long m, long n, long k,
@@ -151,9 +156,14 @@ void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n
     // An A panel of up to MC rows × KC (L3) is packed once per K block, sliver by sliver at first
     // use; B is packed per block of NC columns × KC (L2). The A sliver stays in L1 while the B
     // slivers of the block stream from L2 through the micro-kernel.
+    // B is read in place instead (no packing) when the family allows it and either it is small
+    // (packing would cost as much as the product) or there is a single A sliver (each B element
+    // is used once, so packing only adds a copy).
     const long MC = impl->mc, NC = impl->nc;
+    const int direct_b = !transB && impl->kernel_direct_b && (k * n <= DIRECT_B_FLOATS || m <= MR);
+    const mlr_ukernel_fn kernel = direct_b ? impl->kernel_direct_b : impl->kernel;
     float *pa = grow(&buf_a, &cap_a, (size_t)((MC < mfull ? MC : mfull) * KC));
-    float *pb = grow(&buf_b, &cap_b, (size_t)((NC < nfull ? NC : nfull) * KC));
+    float *pb = direct_b ? NULL : grow(&buf_b, &cap_b, (size_t)((NC < nfull ? NC : nfull) * KC));
     for (long ic = 0; ic < m; ic += MC) {
         const long mc = m - ic < MC ? m - ic : MC;
         for (long pc = 0; pc < k; pc += KC) {
@@ -161,14 +171,15 @@ void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n
             const float beta_k = pc == 0 ? beta : 1.0f;
             for (long jc = 0; jc < n; jc += NC) {
                 const long nc = n - jc < NC ? n - jc : NC;
-                impl->pack_b(transB, B, ldb, pc, jc, kc, nc, pb);
+                const float *bblock = direct_b ? B + pc * ldb + jc : pb;
+                if (!direct_b) impl->pack_b(transB, B, ldb, pc, jc, kc, nc, pb);
                 for (long ir = 0; ir < mc; ir += MR) {
                     const long mr = mc - ir < MR ? mc - ir : MR;
                     if (jc == 0) impl->pack_a(transA, A, lda, ic + ir, pc, mr, kc, pa + ir * kc);
                     for (long jr = 0; jr < nc; jr += NR) {
                         const long nr = nc - jr < NR ? nc - jr : NR;
-                        impl->kernel(kc, pa + ir * kc, pb + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                                     mr, nr, alpha, beta_k);
+                        kernel(kc, pa + ir * kc, direct_b ? bblock + jr : bblock + jr * kc, ldb,
+                               C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, alpha, beta_k);
                     }
                 }
             }

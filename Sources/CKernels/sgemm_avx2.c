@@ -16,8 +16,9 @@ TARGET static inline __m256 merge8(__m256 acc, const float *c, __m256i mask, __m
     return r;
 }
 
-TARGET static void kernel_avx2(long kc, const float *restrict a, const float *restrict b,
+TARGET static void kernel_avx2(long kc, const float *restrict a, const float *restrict b, long ldb,
                                float *restrict c, long ldc, long m, long n, float alpha, float beta) {
+    (void)ldb;  // B is always a packed sliver here
     // C is needed only after the K loop: start fetching it now so its latency hides behind the FMAs.
 #define PREFETCH_C(i) if (i < m) { _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0); \
         _mm_prefetch((const char *)(c + i * ldc + ANR - 1), _MM_HINT_T0); }

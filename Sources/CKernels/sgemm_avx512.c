@@ -25,6 +25,7 @@ _Static_assert(XMR <= 16, "the A packing uses one 16-lane mask per step");
 #define FMA_V(i, v) c##i##_##v = _mm512_fmadd_ps(ai, b##v, c##i##_##v);
 #define FMA_ROW(i) { const __m512 ai = _mm512_set1_ps(a[i]); COLS(FMA_V, i) }
 #define LOADB_V(i, v) const __m512 b##v = _mm512_load_ps(b + 16 * v);
+#define LOADB_MASKED_V(i, v) const __m512 b##v = _mm512_maskz_loadu_ps(mask##v, b + 16 * v);
 #define STORE0_V(i, v) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask##v, _mm512_mul_ps(va, c##i##_##v));
 #define STOREB_V(i, v) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask##v,                        \
         _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask##v, c + i * ldc + 16 * v), _mm512_mul_ps(va, c##i##_##v)));
@@ -37,43 +38,88 @@ _Static_assert(XMR <= 16, "the A packing uses one 16-lane mask per step");
         : n - 16 * v <= 0 ? (__mmask16)0 : (__mmask16)((1u << (n - 16 * v)) - 1);
 
 // Full tile, plus narrower/shorter instances for the right and bottom edges so that a clipped tile
-// (e.g. the last 8 rows of m = 64, or n = 8 columns) does not pay for the full 14×32 tile.
+// (e.g. the last 8 rows of m = 64, or n = 8 columns) does not pay for the full 14×32 tile; each
+// for a packed B sliver and for B read in place.
 #define TILE_NAME tile_14x32
 #define TILE_ROWS 14
 #define TILE_NV 2
+#define TILE_DIRECT 0
 #include "sgemm_avx512_tile.h"
 #define TILE_NAME tile_8x32
 #define TILE_ROWS 8
 #define TILE_NV 2
+#define TILE_DIRECT 0
 #include "sgemm_avx512_tile.h"
 #define TILE_NAME tile_4x32
 #define TILE_ROWS 4
 #define TILE_NV 2
+#define TILE_DIRECT 0
 #include "sgemm_avx512_tile.h"
 #define TILE_NAME tile_14x16
 #define TILE_ROWS 14
 #define TILE_NV 1
+#define TILE_DIRECT 0
 #include "sgemm_avx512_tile.h"
 #define TILE_NAME tile_8x16
 #define TILE_ROWS 8
 #define TILE_NV 1
+#define TILE_DIRECT 0
 #include "sgemm_avx512_tile.h"
 #define TILE_NAME tile_4x16
 #define TILE_ROWS 4
 #define TILE_NV 1
+#define TILE_DIRECT 0
+#include "sgemm_avx512_tile.h"
+#define TILE_NAME tile_14x32_direct
+#define TILE_ROWS 14
+#define TILE_NV 2
+#define TILE_DIRECT 1
+#include "sgemm_avx512_tile.h"
+#define TILE_NAME tile_8x32_direct
+#define TILE_ROWS 8
+#define TILE_NV 2
+#define TILE_DIRECT 1
+#include "sgemm_avx512_tile.h"
+#define TILE_NAME tile_4x32_direct
+#define TILE_ROWS 4
+#define TILE_NV 2
+#define TILE_DIRECT 1
+#include "sgemm_avx512_tile.h"
+#define TILE_NAME tile_14x16_direct
+#define TILE_ROWS 14
+#define TILE_NV 1
+#define TILE_DIRECT 1
+#include "sgemm_avx512_tile.h"
+#define TILE_NAME tile_8x16_direct
+#define TILE_ROWS 8
+#define TILE_NV 1
+#define TILE_DIRECT 1
+#include "sgemm_avx512_tile.h"
+#define TILE_NAME tile_4x16_direct
+#define TILE_ROWS 4
+#define TILE_NV 1
+#define TILE_DIRECT 1
 #include "sgemm_avx512_tile.h"
 
-TARGET static void kernel_avx512(long kc, const float *restrict a, const float *restrict b,
-                                 float *restrict c, long ldc, long m, long n, float alpha, float beta) {
-    if (n > 16) {
-        if (m > 8) tile_14x32(kc, a, b, c, ldc, m, n, alpha, beta);
-        else if (m > 4) tile_8x32(kc, a, b, c, ldc, m, n, alpha, beta);
-        else tile_4x32(kc, a, b, c, ldc, m, n, alpha, beta);
-    } else {
-        if (m > 8) tile_14x16(kc, a, b, c, ldc, m, n, alpha, beta);
-        else if (m > 4) tile_8x16(kc, a, b, c, ldc, m, n, alpha, beta);
-        else tile_4x16(kc, a, b, c, ldc, m, n, alpha, beta);
+#define MLR_DISPATCH_TILES(SUFFIX)                                                                 \
+    if (n > 16) {                                                                                  \
+        if (m > 8) tile_14x32##SUFFIX(kc, a, b, ldb, c, ldc, m, n, alpha, beta);                   \
+        else if (m > 4) tile_8x32##SUFFIX(kc, a, b, ldb, c, ldc, m, n, alpha, beta);               \
+        else tile_4x32##SUFFIX(kc, a, b, ldb, c, ldc, m, n, alpha, beta);                          \
+    } else {                                                                                       \
+        if (m > 8) tile_14x16##SUFFIX(kc, a, b, ldb, c, ldc, m, n, alpha, beta);                   \
+        else if (m > 4) tile_8x16##SUFFIX(kc, a, b, ldb, c, ldc, m, n, alpha, beta);               \
+        else tile_4x16##SUFFIX(kc, a, b, ldb, c, ldc, m, n, alpha, beta);                          \
     }
+
+TARGET static void kernel_avx512(long kc, const float *restrict a, const float *restrict b, long ldb,
+                                 float *restrict c, long ldc, long m, long n, float alpha, float beta) {
+    MLR_DISPATCH_TILES()
+}
+
+TARGET static void kernel_avx512_direct(long kc, const float *restrict a, const float *restrict b, long ldb,
+                                        float *restrict c, long ldc, long m, long n, float alpha, float beta) {
+    MLR_DISPATCH_TILES(_direct)
 }
 
 // MARK: packing
@@ -177,6 +223,6 @@ TARGET static void pack_b_avx512(int transB, const float *B, long ldb, long p0, 
 // L1, a 256×256 B block (256 KiB) in L2, an A panel of up to 4088×256 (4 MiB) in L3.
 const mlr_gemm_impl mlr_gemm_impl_avx512 = {
     .mr = XMR, .nr = XNR, .mc = XMR * 292, .kc = 256, .nc = 256,
-    .kernel = kernel_avx512, .pack_a = pack_a_avx512, .pack_b = pack_b_avx512,
+    .kernel = kernel_avx512, .kernel_direct_b = kernel_avx512_direct, .pack_a = pack_a_avx512, .pack_b = pack_b_avx512,
 };
 #endif

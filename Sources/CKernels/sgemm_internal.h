@@ -7,9 +7,11 @@
 
 /// Micro-kernel: C[m×n] (m ≤ MR, n ≤ NR, row stride ldc) = alpha · Â·B̂ + beta · C, where Â is one
 /// packed MR×kc sliver of A (kc steps of MR values) and B̂ one packed kc×NR sliver of B (kc steps of
-/// NR values). beta == 0 never reads C. Every element is one FMA chain over p = 0..<kc followed by
-/// the same merge, whether the tile is full or clipped, so results do not depend on tile position.
-typedef void (*mlr_ukernel_fn)(long kc, const float *a, const float *b, float *c, long ldc,
+/// NR values; `ldb` is ignored) or, for a `kernel_direct_b`, the kc×n block of op(B) read in place
+/// (row p at b + p·ldb). beta == 0 never reads C. Every element is one FMA chain over p = 0..<kc
+/// followed by the same merge, whether the tile is full or clipped and whichever kernel runs it, so
+/// results do not depend on tile position or path.
+typedef void (*mlr_ukernel_fn)(long kc, const float *a, const float *b, long ldb, float *c, long ldc,
                                long m, long n, float alpha, float beta);
 
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into ceil(mc/MR) slivers of MR×kc (zero-padded rows).
@@ -26,6 +28,7 @@ typedef struct {
     long kc;             // target K block (k is cut into balanced blocks of at most kc)
     long nc;             // columns of the packed B block (L2), a multiple of nr
     mlr_ukernel_fn kernel;
+    mlr_ukernel_fn kernel_direct_b;  // optional: B (not transposed) read in place, unpacked
     mlr_pack_a_fn pack_a;
     mlr_pack_b_fn pack_b;
 } mlr_gemm_impl;

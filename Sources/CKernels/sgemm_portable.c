@@ -13,8 +13,9 @@ typedef float v4f __attribute__((vector_size(16)));
 
 static inline v4f load4(const float *p) { v4f v; memcpy(&v, p, sizeof v); return v; }
 
-static void kernel_portable(long kc, const float *restrict a, const float *restrict b,
+static void kernel_portable(long kc, const float *restrict a, const float *restrict b, long ldb,
                             float *restrict c, long ldc, long m, long n, float alpha, float beta) {
+    (void)ldb;  // B is always a packed sliver here
     v4f acc[PMR][2];
     for (int i = 0; i < PMR; i++) { acc[i][0] = (v4f){0, 0, 0, 0}; acc[i][1] = (v4f){0, 0, 0, 0}; }
     for (long p = 0; p < kc; p++) {

@@ -1,5 +1,10 @@
 import Testing
 import Tensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Checks `gemm` against a Double-accumulated reference for every kernel family this CPU supports.
 ///
@@ -92,13 +97,14 @@ import Tensor
 
     /// Shapes around 1, primes, vectors, k = 1, the register tiles (portable 6×8, AVX2 6×16,
     /// AVX-512 14×32 with its 8- and 4-row, 16-column edge tiles), the K block (256), the packed
-    /// B block (256 columns), the A panel (4088 / 4092 rows) and a few larger, irregular products.
+    /// B block (256 columns), the A panel (4088 / 4092 rows), B read in place (small k·n, or m ≤ 14)
+    /// and a few larger, irregular products.
     static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 13, 5), (2, 3, 1), (1, 300, 17), (300, 1, 17), (1, 1, 300), (33, 47, 1),
         (5, 7, 3), (6, 8, 8), (7, 9, 9), (5, 15, 4), (6, 16, 16), (7, 17, 33), (12, 32, 2), (13, 31, 3),
         (14, 32, 8), (15, 33, 9), (28, 64, 16), (29, 65, 17), (42, 96, 7),
         (9, 10, 255), (9, 10, 256), (9, 10, 257), (20, 40, 513), (3, 5, 1000),
-        (20, 255, 30), (20, 257, 30), (9, 513, 40), (3, 2049, 5), (4089, 3, 2), (4093, 5, 3),
+        (20, 255, 30), (20, 257, 30), (9, 513, 40), (5, 700, 40), (15, 700, 40), (3, 2049, 5), (4089, 3, 2), (4093, 5, 3),
         (257, 129, 300), (700, 64, 200),
     ]
 
@@ -259,8 +265,9 @@ import Tensor
                 let (a, b, c) = Self.operands(p, seed: 5000)
                 let whole = Self.run(p, a, b, c)
                 var pieces = c
-                // Unaligned cuts: rows 0..<19, 19..<45 over columns 0..<37, 37..<77.
-                for (i0, i1) in [(0, 19), (19, 45)] {
+                // Unaligned cuts: rows 0..<9, 9..<45 over columns 0..<37, 37..<77. (The 9-row blocks
+                // take the AVX-512 path that reads B in place; the others pack B like the whole.)
+                for (i0, i1) in [(0, 9), (9, 45)] {
                     for (j0, j1) in [(0, 37), (37, 77)] {
                         a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
                             pieces.withUnsafeMutableBufferPointer { pc in
@@ -274,6 +281,55 @@ import Tensor
                 }
                 let firstDiff = whole.indices.first { whole[$0].bitPattern != pieces[$0].bitPattern }
                 #expect(firstDiff == nil, "\(kernel.rawValue) \(p): blocks differ from the whole product")
+            }
+        }
+    }
+
+    /// `count` floats placed right after (`atStart`) or right before an inaccessible page, so that
+    /// reading or writing outside them crashes.
+    final class GuardedFloats {
+        let region: UnsafeMutableRawPointer, regionBytes: Int
+        let pointer: UnsafeMutablePointer<Float>
+        init(_ values: [Float], atStart: Bool) {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let bytes = (values.count * 4 + page - 1) / page * page
+            regionBytes = bytes + 2 * page
+            region = mmap(nil, regionBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+            precondition(region != MAP_FAILED, "mmap failed")
+            mprotect(region, page, PROT_NONE)
+            mprotect(region + page + bytes, page, PROT_NONE)
+            let start = atStart ? region + page : region + page + bytes - values.count * 4
+            pointer = start.bindMemory(to: Float.self, capacity: values.count)
+            pointer.update(from: values, count: values.count)
+        }
+        deinit { munmap(region, regionBytes) }
+    }
+
+    @Test("reads and writes stay inside A, B and C (guard pages)", arguments: GEMMKernel.supported)
+    func staysInsideOperands(kernel: GEMMKernel) {
+        withGEMMKernel(kernel) {
+            var seed: UInt64 = 6000
+            for s in [(1, 1, 1), (7, 13, 5), (5, 700, 40), (15, 33, 17), (29, 65, 300), (70, 300, 260)] {
+                for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                    for atStart in [false, true] {
+                        let p = Problem(transA: ta, transB: tb, m: s.0, n: s.1, k: s.2, padA: 3, padB: 5, padC: 2,
+                                        alpha: 1, beta: 0.5)
+                        seed += 1
+                        let (a, b, c) = Self.operands(p, seed: seed)
+                        // Trim each matrix to its last used element: (rows - 1)·ld + width.
+                        let aUsed = ((ta ? p.k : p.m) - 1) * p.lda + (ta ? p.m : p.k)
+                        let bUsed = ((tb ? p.n : p.k) - 1) * p.ldb + (tb ? p.k : p.n)
+                        let cUsed = (p.m - 1) * p.ldc + p.n
+                        let ga = GuardedFloats(Array(a[0..<aUsed]), atStart: atStart)
+                        let gb = GuardedFloats(Array(b[0..<bUsed]), atStart: atStart)
+                        let gc = GuardedFloats(Array(c[0..<cUsed]), atStart: atStart)
+                        gemm(transA: ta, transB: tb, m: p.m, n: p.n, k: p.k, alpha: p.alpha, a: ga.pointer, lda: p.lda,
+                             b: gb.pointer, ldb: p.ldb, beta: p.beta, c: gc.pointer, ldc: p.ldc, parallel: false)
+                        var got = c
+                        for i in 0..<cUsed { got[i] = gc.pointer[i] }
+                        Self.check(p, a, b, c0: c, got: got, label: kernel.rawValue)
+                    }
+                }
             }
         }
     }
