@@ -13,7 +13,7 @@
 extern "C" {
 #endif
 
-/// Kernel families the GEMM can use. `mlr_gemm_select` picks the best one the CPU supports unless
+/// Kernel families the GEMM can use. By default the best one the CPU supports is used, unless
 /// the environment variable MLRSNET_GEMM_KERNEL (portable | avx2 | avx512) or `mlr_gemm_force`
 /// asks for another.
 typedef enum {
@@ -27,15 +27,39 @@ mlr_gemm_kernel mlr_gemm_active(void);
 /// Forces a kernel family (falls back to portable if the CPU lacks it). Returns the one now active.
 mlr_gemm_kernel mlr_gemm_force(mlr_gemm_kernel kind);
 
+/// The family chosen at start-up: MLRSNET_GEMM_KERNEL if set and supported, else the best the CPU
+/// supports. `mlr_gemm_force(mlr_gemm_default())` undoes a force.
+mlr_gemm_kernel mlr_gemm_default(void);
+/// 1 when the CPU can run the kernel family `kind`, else 0.
+int mlr_gemm_supported(mlr_gemm_kernel kind);
+/// The register tile (rows *mr, columns *nr) that family `kind` uses for an m×n×k product. Callers
+/// that split C among threads align the parts to it (for speed only: results never depend on it).
+void mlr_gemm_tile(mlr_gemm_kernel kind, long m, long n, long k, long *mr, long *nr);
+
 /// Single-threaded SGEMM on row-major matrices:
 ///   C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C
 /// op(A) = A (m×k, leading dimension lda) when transA == 0, else Aᵀ with A stored k×m.
 /// op(B) = B (k×n, leading dimension ldb) when transB == 0, else Bᵀ with B stored n×k.
 /// beta == 0 overwrites C without reading it (NaNs in C are not propagated).
+/// k == 0 or alpha == 0 only scales C by beta (A and B are not read), as in BLAS.
+/// The K dimension is cut into blocks that depend only on k and the kernel family, so computing
+/// any sub-block of C (rows or columns) gives results bit-identical to computing all of C.
 void mlr_sgemm(int transA, int transB, long m, long n, long k,
                float alpha, const float *A, long lda,
                const float *B, long ldb,
                float beta, float *C, long ldc);
+
+/// `mlr_sgemm` with an explicit kernel family instead of the active one (portable when the CPU
+/// lacks `kind`). Lets callers pin a family per call without touching the process-wide choice.
+void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n, long k,
+                    float alpha, const float *A, long lda,
+                    const float *B, long ldb,
+                    float beta, float *C, long ldc);
+
+/// Runs `iterations` rounds of independent multiply-adds on registers only, with the widest vectors
+/// of family `kind`, and returns the floating-point operations done (time it to measure the core's
+/// FMA peak for the benchmark).
+double mlr_fma_probe(mlr_gemm_kernel kind, long iterations);
 
 #ifdef __cplusplus
 }

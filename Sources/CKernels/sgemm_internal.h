@@ -1,0 +1,134 @@
+// Private interface between the SGEMM driver (sgemm.c) and the per-ISA kernel families
+// (sgemm_portable.c, sgemm_avx2.c, sgemm_avx512.c). Not part of the public CKernels API.
+#ifndef MLRSNET_SGEMM_INTERNAL_H
+#define MLRSNET_SGEMM_INTERNAL_H
+
+#include "CKernels.h"
+
+/// Micro-kernel: C[m×n] (m ≤ MR, n ≤ NR, row stride ldc) = alpha · Â·B̂ + beta · C, where Â is one
+/// packed MR×kc sliver of A (kc steps of MR values) and B̂ one packed kc×NR sliver of B (kc steps of
+/// NR values; `ldb` is ignored) or, for a `kernel_direct_b`, the kc×n block of op(B) read in place
+/// (row p at b + p·ldb). beta == 0 never reads C. Every element is one FMA chain over p = 0..<kc
+/// followed by the same merge, whether the tile is full or clipped and whichever kernel runs it, so
+/// results do not depend on tile position or path.
+typedef void (*mlr_ukernel_fn)(long kc, const float *a, const float *b, long ldb, float *c, long ldc,
+                               long m, long n, float alpha, float beta);
+
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into ceil(mc/MR) slivers of MR×kc (zero-padded rows).
+typedef void (*mlr_pack_a_fn)(int transA, const float *A, long lda, long i0, long p0,
+                              long mc, long kc, float *dst);
+/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into ceil(nc/NR) slivers of kc×NR (zero-padded columns).
+typedef void (*mlr_pack_b_fn)(int transB, const float *B, long ldb, long p0, long j0,
+                              long kc, long nc, float *dst);
+
+/// One kernel family: tile shape, cache blocking and the three routines.
+typedef struct {
+    int mr, nr;          // register tile
+    long mc;             // rows of the packed A panel (L3), a multiple of mr
+    long kc;             // target K block (k is cut into balanced blocks of at most kc)
+    long nc;             // columns of the packed B block (L2), a multiple of nr
+    mlr_ukernel_fn kernel;
+    mlr_ukernel_fn kernel_direct_b;  // optional: B (not transposed) read in place, unpacked
+    mlr_pack_a_fn pack_a;
+    mlr_pack_b_fn pack_b;
+} mlr_gemm_impl;
+
+extern const mlr_gemm_impl mlr_gemm_impl_portable;
+#if defined(__x86_64__)
+extern const mlr_gemm_impl mlr_gemm_impl_avx2;
+extern const mlr_gemm_impl mlr_gemm_impl_avx512;
+#endif
+
+/// Compile-time repetition X(0) X(1) ... X(N-1), used to unroll micro-kernels explicitly so that
+/// accumulators live in registers even where the compiler would not fully unroll a loop.
+#define MLR_CAT_(a, b) a##b
+#define MLR_CAT(a, b) MLR_CAT_(a, b)
+#define MLR_REP(N, X) MLR_CAT(MLR_REP_, N)(X)
+#define MLR_REP_1(X) X(0)
+#define MLR_REP_2(X) MLR_REP_1(X) X(1)
+#define MLR_REP_3(X) MLR_REP_2(X) X(2)
+#define MLR_REP_4(X) MLR_REP_3(X) X(3)
+#define MLR_REP_5(X) MLR_REP_4(X) X(4)
+#define MLR_REP_6(X) MLR_REP_5(X) X(5)
+#define MLR_REP_7(X) MLR_REP_6(X) X(6)
+#define MLR_REP_8(X) MLR_REP_7(X) X(7)
+#define MLR_REP_9(X) MLR_REP_8(X) X(8)
+#define MLR_REP_10(X) MLR_REP_9(X) X(9)
+#define MLR_REP_11(X) MLR_REP_10(X) X(10)
+#define MLR_REP_12(X) MLR_REP_11(X) X(11)
+#define MLR_REP_13(X) MLR_REP_12(X) X(12)
+#define MLR_REP_14(X) MLR_REP_13(X) X(13)
+#define MLR_REP_15(X) MLR_REP_14(X) X(14)
+#define MLR_REP_16(X) MLR_REP_15(X) X(15)
+
+/// The merge every kernel applies per element: beta == 0 → alpha·acc, else fma(beta, c, alpha·acc).
+/// (Vector kernels use the equivalent vector instructions; fmaf is exactly rounded, so scalar and
+/// vector forms agree bit for bit.)
+
+/// Generic packing loops, instantiated by each family inside a function carrying its target
+/// attribute so that the compiler vectorizes them for that ISA.
+#define MLR_DEFINE_GENERIC_PACK_A(NAME, MR)                                                        \
+    static inline __attribute__((always_inline)) void NAME(int transA, const float *A, long lda,  \
+                                                           long i0, long p0, long mc, long kc,     \
+                                                           float *restrict dst) {                  \
+        for (long is = 0; is < mc; is += (MR)) {                                                   \
+            long mr = mc - is < (MR) ? mc - is : (MR);                                             \
+            if (transA) {                                                                          \
+                /* op(A)(i, p) = A[p*lda + i]: each step p copies mr contiguous values. */         \
+                const float *src = A + p0 * lda + i0 + is;                                         \
+                if (mr == (MR)) {                                                                  \
+                    for (long p = 0; p < kc; p++)                                                  \
+                        for (int i = 0; i < (MR); i++) dst[p * (MR) + i] = src[p * lda + i];       \
+                } else {                                                                           \
+                    for (long p = 0; p < kc; p++) {                                                \
+                        int i = 0;                                                                 \
+                        for (; i < mr; i++) dst[p * (MR) + i] = src[p * lda + i];                  \
+                        for (; i < (MR); i++) dst[p * (MR) + i] = 0;                               \
+                    }                                                                              \
+                }                                                                                  \
+            } else {                                                                               \
+                /* op(A)(i, p) = A[i*lda + p]: gather one value from each of mr rows per step. */  \
+                const float *src = A + (i0 + is) * lda + p0;                                       \
+                for (long p = 0; p < kc; p++) {                                                    \
+                    int i = 0;                                                                     \
+                    for (; i < mr; i++) dst[p * (MR) + i] = src[i * lda + p];                      \
+                    for (; i < (MR); i++) dst[p * (MR) + i] = 0;                                   \
+                }                                                                                  \
+            }                                                                                      \
+            dst += (MR) * kc;                                                                      \
+        }                                                                                          \
+    }
+
+#define MLR_DEFINE_GENERIC_PACK_B(NAME, NR)                                                        \
+    static inline __attribute__((always_inline)) void NAME(int transB, const float *B, long ldb,  \
+                                                           long p0, long j0, long kc, long nc,     \
+                                                           float *restrict dst) {                  \
+        for (long js = 0; js < nc; js += (NR)) {                                                   \
+            long nr = nc - js < (NR) ? nc - js : (NR);                                             \
+            if (!transB) {                                                                         \
+                /* op(B)(p, j) = B[p*ldb + j]: each step p copies nr contiguous values. */         \
+                const float *src = B + p0 * ldb + j0 + js;                                         \
+                if (nr == (NR)) {                                                                  \
+                    for (long p = 0; p < kc; p++)                                                  \
+                        for (int j = 0; j < (NR); j++) dst[p * (NR) + j] = src[p * ldb + j];       \
+                } else {                                                                           \
+                    for (long p = 0; p < kc; p++) {                                                \
+                        int j = 0;                                                                 \
+                        for (; j < nr; j++) dst[p * (NR) + j] = src[p * ldb + j];                  \
+                        for (; j < (NR); j++) dst[p * (NR) + j] = 0;                               \
+                    }                                                                              \
+                }                                                                                  \
+            } else {                                                                               \
+                /* op(B)(p, j) = B[j*ldb + p]: gather one value from each of nr rows per step. */  \
+                const float *src = B + (j0 + js) * ldb + p0;                                       \
+                for (long p = 0; p < kc; p++) {                                                    \
+                    int j = 0;                                                                     \
+                    for (; j < nr; j++) dst[p * (NR) + j] = src[j * ldb + p];                      \
+                    for (; j < (NR); j++) dst[p * (NR) + j] = 0;                                   \
+                }                                                                                  \
+            }                                                                                      \
+            dst += (NR) * kc;                                                                      \
+        }                                                                                          \
+    }
+
+#endif
