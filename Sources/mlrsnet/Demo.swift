@@ -6,7 +6,7 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the small CNN on the embedded Fashion-MNIST sample for a few epochs (about a minute).")
 
-    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Epochs.") var epochs = 5
     @Option(help: "Directory holding the embedded sample.") var data = "Data/fashion-mnist-sample"
     @Option(help: "Output directory for logs and checkpoints (none by default).") var out: String?
 
