@@ -5,7 +5,7 @@ import Schedules
 import Tensor
 
 /// Everything needed to continue a run bit-identically: model parameters and buffers, optimiser state,
-/// schedule state, the task's extra state (e.g. an LSTM's carried state), the position in the data and the
+/// the step updater's state (schedule, meta-learner), the task's extra state (e.g. an LSTM's carried state), the position in the data and the
 /// step counter. Stored as one safetensors file (tensors + string metadata) with a content checksum, written
 /// atomically; the previous checkpoint is kept beside it as `<name>.prev` until the new one is complete.
 public struct Checkpoint {
@@ -21,7 +21,7 @@ public struct Checkpoint {
     public var globalStep: Int { Int(metadata["global_step"] ?? "") ?? 0 }
 
     /// Captures a run's state.
-    public init(model: any Layer, optimizer: any Optimizer, schedule: AnySchedule, task: any TrainingTask,
+    public init(model: any Layer, optimizer: any Optimizer, updater: any StepUpdater, task: any TrainingTask,
                 epoch: Int, batch: Int, globalStep: Int, extra: [String: String] = [:]) throws {
         var t: [String: Tensor] = [:]
         for p in model.parameters { t["model/" + p.name] = p.value }
@@ -29,7 +29,9 @@ public struct Checkpoint {
         let os = optimizer.state
         for (k, v) in os.tensors { t["optimizer/" + k] = v }
         for (k, v) in task.checkpointTensors { t["task/" + k] = v }
+        for (k, v) in updater.checkpointTensors { t["updater/" + k] = v }
         var m = extra
+        for (k, v) in try updater.checkpointMetadata { m["updater/" + k] = v }
         m["format"] = Checkpoint.format
         m["format_version"] = String(Checkpoint.version)
         m["epoch"] = String(epoch)
@@ -37,7 +39,6 @@ public struct Checkpoint {
         m["global_step"] = String(globalStep)
         m["optimizer_kind"] = os.kind
         m["optimizer_scalars"] = try jsonString(os.scalars)
-        m["schedule_state"] = try jsonString(schedule.state)
         m["content_fnv1a64"] = Checkpoint.checksum(t)
         tensors = t
         metadata = m
@@ -84,7 +85,7 @@ public struct Checkpoint {
     }
 
     /// Restores a run's state into freshly built objects (names and shapes must match).
-    public func restore(model: any Layer, optimizer: any Optimizer, schedule: inout AnySchedule, task: any TrainingTask) throws {
+    public func restore(model: any Layer, optimizer: any Optimizer, updater: any StepUpdater, task: any TrainingTask) throws {
         let params = model.parameters
         for p in params {
             guard let v = tensors["model/" + p.name] else { throw TrainingError.incompatibleCheckpoint("no tensor for parameter \(p.name)") }
@@ -103,14 +104,17 @@ public struct Checkpoint {
         guard extraParams == 0 else { throw TrainingError.incompatibleCheckpoint("the checkpoint has \(extraParams) parameters this model lacks") }
         var optTensors: [String: Tensor] = [:]
         var taskTensors: [String: Tensor] = [:]
+        var updaterTensors: [String: Tensor] = [:]
         for (k, v) in tensors {
             if k.hasPrefix("optimizer/") { optTensors[String(k.dropFirst(10))] = v }
             if k.hasPrefix("task/") { taskTensors[String(k.dropFirst(5))] = v }
+            if k.hasPrefix("updater/") { updaterTensors[String(k.dropFirst(8))] = v }
         }
+        var updaterMetadata: [String: String] = [:]
+        for (k, v) in metadata where k.hasPrefix("updater/") { updaterMetadata[String(k.dropFirst(8))] = v }
         let scalars: [String: Double] = try decodeJSON(metadata["optimizer_scalars"] ?? "{}")
         try optimizer.restore(OptimizerState(kind: metadata["optimizer_kind"] ?? "", tensors: optTensors, scalars: scalars), for: params)
-        let s: ScheduleState = try decodeJSON(metadata["schedule_state"] ?? "")
-        do { try schedule.restore(s) } catch { throw TrainingError.incompatibleCheckpoint("schedule: \(error)") }
+        try updater.restore(tensors: updaterTensors, metadata: updaterMetadata)
         try task.restore(checkpointTensors: taskTensors)
     }
 

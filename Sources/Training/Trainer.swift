@@ -43,8 +43,8 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 }
 
 /// The training loop: for every step, forward/backward through the task, optional gradient clipping, the
-/// schedule's learning rate for that step (it sees the step's loss), the optimiser's update at that rate;
-/// after every epoch, evaluation, the schedule's epoch hook, logs and a checkpoint.
+/// updater's learning rate for that step (a schedule sees the step's loss) and the optimiser's update at that rate;
+/// after every epoch, evaluation, the updater's epoch hook, logs and a checkpoint.
 ///
 /// Stops with `TrainingError.diverged` on a non-finite loss or gradient norm (no checkpoint of the broken
 /// state is written), and with `TrainingError.interrupted` after Ctrl-C (a checkpoint of the current position
@@ -52,7 +52,8 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 public final class Trainer {
     public let task: any TrainingTask
     public let optimizer: any Optimizer
-    public private(set) var schedule: AnySchedule
+    /// Decides each step's learning rate and applies the update (a schedule, or MLR-SNet's meta-trainer).
+    public let updater: any StepUpdater
     public let options: TrainerOptions
     public private(set) var history: [EpochRecord] = []
     public private(set) var globalStep = 0
@@ -67,10 +68,15 @@ public final class Trainer {
     private var stepLog: RunLog?, epochLog: RunLog?
     private let progress: ProgressReporter
 
-    public init(task: any TrainingTask, optimizer: any Optimizer, schedule: AnySchedule, options: TrainerOptions) throws {
+    /// A run with a hand-designed (or frozen learned) schedule.
+    public convenience init(task: any TrainingTask, optimizer: any Optimizer, schedule: AnySchedule, options: TrainerOptions) throws {
+        try self.init(task: task, optimizer: optimizer, updater: ScheduledUpdate(schedule), options: options)
+    }
+
+    public init(task: any TrainingTask, optimizer: any Optimizer, updater: any StepUpdater, options: TrainerOptions) throws {
         self.task = task
         self.optimizer = optimizer
-        self.schedule = schedule
+        self.updater = updater
         self.options = options
         self.parameters = task.model.parameters
         self.progress = ProgressReporter(mode: options.progress)
@@ -93,7 +99,7 @@ public final class Trainer {
         let (cp, used) = try Checkpoint.readLatestGood(path) { msg in
             FileHandle.standardError.write(Data("warning: \(msg)\n".utf8))
         }
-        try cp.restore(model: task.model, optimizer: optimizer, schedule: &schedule, task: task)
+        try cp.restore(model: task.model, optimizer: optimizer, updater: updater, task: task)
         epoch = cp.epoch
         batch = cp.batch
         globalStep = cp.globalStep
@@ -148,8 +154,7 @@ public final class Trainer {
         }
         let signal = TrainingSignal(step: globalStep, epoch: epoch, stepsPerEpoch: perEpoch,
                                     trainingLoss: loss, validationLoss: lastValidationLoss)
-        let lr = schedule.learningRate(for: signal)
-        optimizer.step(parameters, learningRate: lr)
+        let lr = try updater.update(parameters: parameters, optimizer: optimizer, signal: signal)
         learningRates.append(lr)
         lastLearningRate = lr
         try stepLog?.append([.int(globalStep), .int(epoch), .int(batch), .float(Double(lr)), .float(Double(loss)), norm.map { .float(Double($0)) }])
@@ -164,7 +169,7 @@ public final class Trainer {
         let val = task.evaluate(.validation)
         let test = options.evaluateTest ? task.evaluate(.test) : nil
         lastValidationLoss = val.map { Float($0.loss) }
-        schedule.epochEnded(epoch, validationLoss: lastValidationLoss)
+        updater.epochEnded(epoch, validationLoss: lastValidationLoss)
         let record = EpochRecord(epoch: epoch, step: globalStep, learningRate: lr,
                                  trainLoss: epochLossSum / Double(max(epochLossCount, 1)),
                                  validation: val, test: test, seconds: seconds)
@@ -188,7 +193,7 @@ public final class Trainer {
         if let v = lastValidationLoss { extra["last_validation_loss"] = String(v) }
         extra["last_lr"] = String(lastLearningRate)
         extra["history"] = try jsonString(history)
-        let cp = try Checkpoint(model: task.model, optimizer: optimizer, schedule: schedule, task: task,
+        let cp = try Checkpoint(model: task.model, optimizer: optimizer, updater: updater, task: task,
                                 epoch: epoch, batch: batch, globalStep: globalStep, extra: extra)
         try cp.write(to: path)
     }
