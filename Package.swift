@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Schedules", targets: ["Schedules"]),
         .library(name: "Optim", targets: ["Optim"]),
+        .library(name: "LearnedSchedule", targets: ["LearnedSchedule"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -28,6 +29,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tensor"]),
         .target(name: "Schedules"),
         .target(name: "Optim", dependencies: ["NN", "Tensor"]),
+        .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"]),
         .executableTarget(
             name: "mlrsnet",
             dependencies: ["Tensor", "NN", "Datasets", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -40,6 +42,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LearnedScheduleTests", dependencies: ["LearnedSchedule", "Schedules", "SafeTensors"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
