@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Schedules", targets: ["Schedules"]),
         .library(name: "Optim", targets: ["Optim"]),
+        .library(name: "LearnedSchedule", targets: ["LearnedSchedule"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "Schedules"),
         .target(name: "Optim", dependencies: ["NN", "Tensor"]),
         .target(name: "Training", dependencies: ["NN", "Tensor", "Optim", "Schedules", "Datasets"]),
+        .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"]),
         .executableTarget(
             name: "mlrsnet",
             dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -43,6 +45,8 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LearnedScheduleTests", dependencies: ["LearnedSchedule", "Schedules", "SafeTensors"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
