@@ -8,21 +8,6 @@ import Testing
 import TestSupport
 import Training
 
-/// A tiny, learnable image problem: class = which quadrant of an 8×8 image is bright, plus noise.
-func quadrantImages(count: Int, seed: UInt64) -> LabeledImages {
-    var rng = RandomGenerator(seed: seed)
-    var x = Tensor.normal([count, 1, 8, 8], std: 0.3, using: &rng)
-    var labels = [Int32]()
-    x.withUnsafeMutableBufferPointer { p in
-        for i in 0..<count {
-            let c = i % 4
-            labels.append(Int32(c))
-            for r in 0..<4 { for q in 0..<4 { p[i * 64 + (r + 4 * (c / 2)) * 8 + q + 4 * (c % 2)] += 1 } }
-        }
-    }
-    return LabeledImages(images: x, labels: labels, classCount: 4)
-}
-
 /// Builds an identical run from scratch every time (same seeds), writing to `dir`.
 func makeImageTrainer(dir: String?, epochs: Int, interruptAfter: Int? = nil, lr: Double = 0.05,
                       schedule: ScheduleConfig? = nil) throws -> Trainer {

@@ -1,0 +1,128 @@
+import Foundation
+import LearnedSchedule
+import NN
+import Optim
+import Schedules
+import Tensor
+import Training
+
+/// MLR-SNet's online meta-training (the paper's Algorithm 1, exactly as `MLR-SNET-SPEC.md` §2), plugged into
+/// the trainer as its step updater. Per training step t (the training forward/backward already ran, so the
+/// parameters hold the — clipped — gradient g of L_t):
+///
+/// 1. d = the base optimiser's direction at learning rate 1 (SGD: g + λw; momentum: μ·buf + g + λw; Adam:
+///    m̂/(√v̂+ε)), computed once and shared by the virtual and the real step.
+/// 2. Every `metaInterval` steps: α = γ·A(L_t; θ) (previewed, state not advanced); the weights are set to
+///    ŵ = w − α·d in place (w and g are kept aside); one validation batch is forward/backward-ed at ŵ in
+///    training mode with every BatchNorm's running statistics frozen; s = −⟨∇L_val(ŵ), d⟩; γ·s is
+///    back-propagated through the one cell application (∂α/∂θ = γ·∂A/∂θ) and Adam (lr 1e-3, L2 1e-4) updates θ;
+///    w and g are put back. Tied weights are one parameter, so they move once.
+/// 3. α_t = γ·A(L_t; θ) with the (possibly new) θ, advancing (h, c) exactly once; w ← w − α_t·d through
+///    the optimiser (which commits its own state, e.g. the momentum buffer).
+///
+/// No second-order terms exist: d does not depend on θ. A meta-update whose validation loss or s is not finite
+/// is skipped (counted in `skippedMetaUpdates`); LR bounds, if configured, keep α inside them.
+public final class MLRSNetMetaUpdate: StepUpdater {
+    public private(set) var schedule: LearnedLRSchedule
+    public private(set) var metaOptimizer: MetaAdam
+    public let task: any MetaValidationSource
+    /// Meta-update every this many steps (T_val).
+    public let metaInterval: Int
+    public private(set) var metaUpdates = 0
+    public private(set) var skippedMetaUpdates = 0
+    /// One row per meta-update: step, α used in the virtual step, validation loss at ŵ, s = −⟨∇L_val, d⟩.
+    public private(set) var metaLog: [(step: Int, alpha: Float, validationLoss: Float, s: Double)] = []
+
+    private var direction: [Tensor] = []
+
+    public init(schedule: LearnedLRSchedule, task: any MetaValidationSource, metaInterval: Int,
+                metaOptimizer: MetaAdam = MetaAdam(lr: 1e-3, weightDecay: 1e-4)) {
+        precondition(metaInterval >= 1, "MLRSNetMetaUpdate: metaInterval must be ≥ 1, got \(metaInterval)")
+        precondition(task.validationBatchCount > 0, "MLRSNetMetaUpdate: the task has no validation data for the meta-update")
+        self.schedule = schedule
+        self.task = task
+        self.metaInterval = metaInterval
+        self.metaOptimizer = metaOptimizer
+    }
+
+    /// The learned schedule's cell (θ and state) as it is now.
+    public var cell: MLRSNetCell { schedule.cell }
+
+    public func update(parameters: [Parameter], optimizer: any Optimizer, signal: TrainingSignal) throws -> Float {
+        optimizer.direction(parameters, into: &direction)
+        if (signal.step + 1) % metaInterval == 0 {
+            metaStep(parameters: parameters, signal: signal)
+        }
+        let lr = schedule.learningRate(for: signal)
+        optimizer.apply(direction: direction, to: parameters, learningRate: lr)
+        return lr
+    }
+
+    /// Steps 2's hypergradient without changing θ: leaves ∂L_val(ŵ(θ))/∂θ in `schedule.cell.gradients` and
+    /// returns (α, L_val(ŵ), s), or nil when the cell does not run this step. The parameters' values and
+    /// gradients are unchanged afterwards. `direction` must hold d for the current gradients.
+    public func hypergradient(parameters: [Parameter], signal: TrainingSignal, direction d: [Tensor])
+        -> (alpha: Float, validationLoss: Float, s: Double)? {
+        guard let preview = schedule.preview(for: signal) else { return nil }
+        let alpha = preview.learningRate
+        let savedValues = parameters.map(\.value)
+        let savedGrads = parameters.map(\.grad)
+        for (p, di) in zip(parameters, d) {
+            p.value.addScaled(di, -alpha)   // ŵ = w − α·d (copy-on-write: w stays in savedValues)
+            p.zeroGrad()
+        }
+        let valLoss = task.validationStep(index: metaUpdates + skippedMetaUpdates)
+        var dot = 0.0
+        for (p, di) in zip(parameters, d) { dot += Double(p.grad.dot(di)) }
+        for (i, p) in parameters.enumerated() { p.value = savedValues[i]; p.grad = savedGrads[i] }
+        let s = -dot
+        schedule.cell.zeroGradients()
+        if valLoss.isFinite && s.isFinite {
+            do { try schedule.cell.backward(dp: Float(preview.learningRatePerOutput * s)) }
+            catch { preconditionFailure("MLRSNetMetaUpdate: \(error)") }   // preview just ran a forward
+        }
+        return (alpha, valLoss, s)
+    }
+
+    private func metaStep(parameters: [Parameter], signal: TrainingSignal) {
+        guard let h = hypergradient(parameters: parameters, signal: signal, direction: direction) else { return }
+        guard h.validationLoss.isFinite, h.s.isFinite else { skippedMetaUpdates += 1; return }
+        metaOptimizer.step(&schedule.cell)
+        schedule.cell.zeroGradients()
+        metaUpdates += 1
+        metaLog.append((signal.step, h.alpha, h.validationLoss, h.s))
+    }
+
+    public func epochEnded(_ epoch: Int, validationLoss: Float?) {}
+
+    public var summary: String { "MLR-SNet meta-training (\(schedule.summary), meta-update every \(metaInterval) steps)" }
+
+    // MARK: Checkpointing: θ, the schedule's state (h, c, γ, ...), the meta-optimiser and counters.
+
+    public var checkpointTensors: [String: Tensor] {
+        ["theta": Tensor(shape: [cell.weights.count], values: cell.weights)]
+    }
+
+    public var checkpointMetadata: [String: String] {
+        get throws {
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys]
+            return ["schedule_state": String(decoding: try e.encode(schedule.state), as: UTF8.self),
+                    "meta_adam": String(decoding: try e.encode(metaOptimizer.state), as: UTF8.self),
+                    "meta_updates": String(metaUpdates), "skipped_meta_updates": String(skippedMetaUpdates)]
+        }
+    }
+
+    public func restore(tensors: [String: Tensor], metadata: [String: String]) throws {
+        guard let theta = tensors["theta"], theta.count == cell.weights.count else {
+            throw TrainingError.incompatibleCheckpoint("MLR-SNet θ missing or of another size")
+        }
+        try schedule.cell.setWeights(theta.scalars)
+        let d = JSONDecoder()
+        let state = try d.decode(ScheduleState.self, from: Data((metadata["schedule_state"] ?? "").utf8))
+        try schedule.restore(state)
+        metaOptimizer = try MetaAdam(state: d.decode(MetaAdam.State.self, from: Data((metadata["meta_adam"] ?? "").utf8)))
+        metaUpdates = Int(metadata["meta_updates"] ?? "") ?? 0
+        skippedMetaUpdates = Int(metadata["skipped_meta_updates"] ?? "") ?? 0
+    }
+}
