@@ -9,7 +9,7 @@ enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
-    case fixed, exp, multistep, cosine, sgdr, plateau
+    case fixed, exp, multistep, cosine, sgdr, plateau, mlrsnet
 }
 
 enum ProgressChoice: String, ExpressibleByArgument, CaseIterable {

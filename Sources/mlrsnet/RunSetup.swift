@@ -10,11 +10,10 @@ import Training
 struct RunSetup {
     var task: any TrainingTask
     var optimizer: any Optimizer
-    var schedule: AnySchedule
     var itemsPerStep: Int
     var summary: [String]
 
-    static func build(_ o: Train) throws -> RunSetup {
+    static func build(_ o: RunOptions) throws -> RunSetup {
         var rng = RandomGenerator(seed: o.seed)
         let model = try ModelSpec(parsing: o.model)
         let task: any TrainingTask
@@ -61,9 +60,8 @@ struct RunSetup {
         case .adam: optimizer = Adam(beta1: o.beta1, weightDecay: o.weightDecay)
         case .adamw: optimizer = AdamW(beta1: o.beta1, weightDecay: o.weightDecay)
         }
-        let schedule = try o.scheduleConfig.makeSchedule()
-        summary.append("optimizer: \(o.optimizer.rawValue) (weight decay \(o.weightDecay)); schedule: \(schedule.summary)")
-        return RunSetup(task: task, optimizer: optimizer, schedule: schedule, itemsPerStep: itemsPerStep, summary: summary)
+        summary.append("optimizer: \(o.optimizer.rawValue) (weight decay \(o.weightDecay))")
+        return RunSetup(task: task, optimizer: optimizer, itemsPerStep: itemsPerStep, summary: summary)
     }
 
     static func loadImages(_ d: DatasetChoice, _ path: String) throws -> (LabeledImages, LabeledImages) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Schedules
+import LearnedSchedule
 import Training
 
 /// `mlrsnet train`: one training run with a hand-designed schedule, with logs, checkpoints and resume.
@@ -15,33 +16,10 @@ struct Train: ParsableCommand {
         --schedule multistep --milestones 5,8 --epochs 10 --out runs/fmnist
         """)
 
-    // Data
-    @Option(help: "Data set.") var dataset: DatasetChoice = .fashionMNIST
-    @Option(help: "Data directory or archive (default: the embedded Fashion-MNIST sample for fashion-mnist, ../shared/data/... for others).")
-    var data: String?
-    @Option(help: "Use K random training images per class (reduced-scale runs).") var trainPerClass: Int?
-    @Option(help: "Use the first K test images per class.") var testPerClass: Int?
-    @Option(help: "Hold out N training images per class as a validation set (disjoint from training; 0 = none).")
-    var validationPerClass = 0
-    @Flag(inversion: .prefixedNo, help: "Random crop (padding 4) and, for CIFAR, horizontal flip.") var augment = false
-    @Flag(inversion: .prefixedNo, help: "Per-channel normalisation.") var normalize = true
+    @OptionGroup var options: RunOptions
 
-    // Model
-    @Option(help: "smallcnn, resnet20 (any 6n+2), resnet18, wrn-DEPTH-WIDTH, or lstm (with --dataset ptb).")
-    var model = "smallcnn"
-    @Option(help: "LSTM hidden = embedding size.") var hidden = 200
-    @Option(help: "LSTM layers.") var layers = 2
-    @Option(help: "LSTM dropout.") var dropout: Float = 0
-    @Flag(inversion: .prefixedNo, help: "Tie the LSTM decoder to the embedding.") var tied = false
-    @Option(help: "BPTT window (language models).") var bptt = 35
-
-    // Optimisation
-    @Option(help: "Optimiser.") var optimizer: OptimizerChoice = .sgdm
+    // Schedule
     @Option(help: "Initial learning rate.") var lr: Double = 0.1
-    @Option(help: "Momentum (sgdm, nesterov).") var momentum: Float = 0.9
-    @Option(help: "Adam β1 (the paper uses 0 for text).") var beta1: Float = 0.9
-    @Option(help: "Weight decay.") var weightDecay: Float = 5e-4
-    @Option(help: "Clip the global gradient norm (off when absent).") var clip: Float?
     @Option(help: "Schedule.") var schedule: ScheduleChoice = .fixed
     @Option(help: "Decay factor (exp: per epoch; multistep: at each milestone; plateau: factor).") var gamma: Double?
     @Option(help: "Milestone epochs for multistep, e.g. 100,150 (default: ½ and ¾ of the epochs).") var milestones: String?
@@ -49,26 +27,9 @@ struct Train: ParsableCommand {
     @Option(help: "SGDR period multiplier.") var tMult: Int = 2
     @Option(help: "Plateau patience (epochs).") var patience: Int = 0
     @Option(help: "Minimum LR (cosine, sgdr, plateau).") var minLR: Double = 0
-
-    // Run
-    @Option(help: "Epochs.") var epochs = 10
-    @Option(help: "Mini-batch size.") var batchSize = 128
-    @Option(help: "Seed for initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
-    @Option(help: "Output directory for logs and checkpoints.") var out: String?
-    @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
-    @Option(help: "Progress display.") var progress: ProgressChoice = .auto
-
-    var resolvedDataPath: String {
-        if let data { return data }
-        switch dataset {
-        case .fashionMNIST:
-            return FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") ? "/usr/share/datasets/fashion-mnist" : "Data/fashion-mnist-sample"
-        case .mnist: return "/usr/share/datasets/mnist"
-        case .cifar10: return "../shared/data/cifar-10/cifar-10-jpeg75-binary.tar.gz"
-        case .cifar100: return "cifar-100-binary"
-        case .ptb: return "../shared/data/ptb"
-        }
-    }
+    @Option(help: "MLR-SNet artifact(s) for --schedule mlrsnet: one file (plug-and-play), or three comma-separated files for the reference's staged policy (switch at T/3 and 2T/3, γ recomputed from the current loss).")
+    var scheduler: String?
+    @Option(help: "MLR-SNet LR bounds, e.g. 0,1 (min,max).") var lrBounds: String?
 
     var scheduleConfig: ScheduleConfig {
         switch schedule {
@@ -76,48 +37,72 @@ struct Train: ParsableCommand {
         case .exp: return ScheduleConfig(kind: "exponential", parameters: ["initial": .number(lr), "gamma": .number(gamma ?? 0.95)])
         case .multistep:
             let ms = milestones.map { $0.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
-                ?? [Double(epochs / 2), Double(epochs * 3 / 4)]
+                ?? [Double(options.epochs / 2), Double(options.epochs * 3 / 4)]
             return ScheduleConfig(kind: "multistep", parameters: ["initial": .number(lr), "milestones": .numbers(ms), "gamma": .number(gamma ?? 0.1)])
-        case .cosine: return ScheduleConfig(kind: "cosine", parameters: ["initial": .number(lr), "length": .number(Double(epochs)), "minimum": .number(minLR)])
+        case .cosine: return ScheduleConfig(kind: "cosine", parameters: ["initial": .number(lr), "length": .number(Double(options.epochs)), "minimum": .number(minLR)])
         case .sgdr: return ScheduleConfig(kind: "sgdr", parameters: ["initial": .number(lr), "t0": .number(Double(t0)), "tMult": .number(Double(tMult)), "minimum": .number(minLR)])
         case .plateau: return ScheduleConfig(kind: "plateau", parameters: ["initial": .number(lr), "factor": .number(gamma ?? 0.25), "patience": .number(Double(patience)), "minimum": .number(minLR)])
+        case .mlrsnet: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // replaced by the artifact
         }
     }
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number (got \(lr))") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
-        guard (0..<1).contains(momentum) else { throw ValidationError("--momentum must be in [0, 1) (got \(momentum))") }
-        guard (0..<1).contains(beta1) else { throw ValidationError("--beta1 must be in [0, 1) (got \(beta1))") }
-        if let clip, !(clip > 0) { throw ValidationError("--clip must be positive (got \(clip))") }
-        if let k = trainPerClass, k < 1 { throw ValidationError("--train-per-class must be at least 1 (got \(k))") }
-        if let k = testPerClass, k < 1 { throw ValidationError("--test-per-class must be at least 1 (got \(k))") }
-        guard validationPerClass >= 0 else { throw ValidationError("--validation-per-class must be ≥ 0 (got \(validationPerClass))") }
-        guard bptt >= 1, hidden >= 1, layers >= 1 else { throw ValidationError("--bptt, --hidden and --layers must be at least 1") }
-        guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
-        do { _ = try ModelSpec(parsing: model) } catch { throw ValidationError("--model: \(error)") }
-        if schedule == .plateau && validationPerClass == 0 && dataset != .ptb {
+        if schedule == .plateau && options.validationPerClass == 0 && options.dataset != .ptb {
             throw ValidationError("--schedule plateau watches the validation loss: add --validation-per-class N")
         }
         if let milestones, milestones.split(separator: ",").contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
             throw ValidationError("--milestones must be comma-separated epoch numbers, e.g. 100,150 (got \(milestones))")
         }
-        do { _ = try scheduleConfig.makeSchedule() } catch { throw ValidationError("--schedule: \(error)") }
-        if resume && out == nil { throw ValidationError("--resume needs --out (the run directory to continue)") }
-        if tied && dataset == .ptb && model != "lstm" { throw ValidationError("--tied applies to --model lstm") }
+        if schedule == .mlrsnet {
+            guard scheduler != nil else { throw ValidationError("--schedule mlrsnet needs --scheduler FILE (a meta-trained artifact)") }
+        } else {
+            do { _ = try scheduleConfig.makeSchedule() } catch { throw ValidationError("--schedule: \(error)") }
+        }
     }
 
     func run() throws {
         Interruption.install()
         let setup: RunSetup
-        do { setup = try RunSetup.build(self) } catch { throw CleanExit.message("error: \(error)") }
+        let schedule: AnySchedule
+        do {
+            setup = try RunSetup.build(options)
+            schedule = self.schedule == .mlrsnet ? try learnedSchedule(setup) : try scheduleConfig.makeSchedule()
+        } catch { throw CleanExit.message("error: \(error)") }
         for line in setup.summary { say(line) }
+        say("schedule: \(schedule.summary)")
+        _ = try options.execute(setup: setup, updater: ScheduledUpdate(schedule))
+    }
+
+    /// The meta-test schedule: one artifact (or three, staged), θ frozen, zero state.
+    func learnedSchedule(_ setup: RunSetup) throws -> AnySchedule {
+        let files = scheduler!.split(separator: ",").map { String($0) }
+        let artifacts = try files.map { try MLRSNetArtifact.read($0) }
+        let bounds = try parseBounds(lrBounds)
+        if artifacts.count == 1 {
+            return AnySchedule(try LearnedLRSchedule(artifact: artifacts[0], bounds: bounds))
+        }
+        guard artifacts.count == 3 else { throw CLIError("--scheduler takes one artifact or three (staged), got \(artifacts.count)") }
+        return AnySchedule(try LearnedLRSchedule(stages: artifacts, total: options.epochs, unit: .epoch, bounds: bounds))
+    }
+}
+
+/// Parses "min,max" LR bounds.
+func parseBounds(_ text: String?) throws -> LearningRateBounds {
+    guard let text else { return .unbounded }
+    let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard parts.count == 2, let lo = parts[0], let hi = parts[1] else { throw CLIError("LR bounds must be 'min,max', got '\(text)'") }
+    return try LearningRateBounds(minimum: lo, maximum: hi)
+}
+
+extension RunOptions {
+    /// Runs the trainer with `updater`, resuming when asked, and prints the per-epoch summary.
+    func execute(setup: RunSetup, updater: any StepUpdater, extraDescription: [String: String] = [:]) throws -> Trainer {
+        var description = extraDescription
+        description["command"] = CommandLine.arguments.joined(separator: " ")
         let options = TrainerOptions(epochs: epochs, clipNorm: clip, outputDirectory: out, progress: progress.mode,
-                                     itemsPerStep: setup.itemsPerStep,
-                                     runDescription: ["command": CommandLine.arguments.joined(separator: " ")])
-        let trainer = try Trainer(task: setup.task, optimizer: setup.optimizer, schedule: setup.schedule, options: options)
+                                     itemsPerStep: setup.itemsPerStep, runDescription: description)
+        let trainer = try Trainer(task: setup.task, optimizer: setup.optimizer, updater: updater, options: options)
         if resume, let p = trainer.checkpointPath {
             if FileManager.default.fileExists(atPath: p) || FileManager.default.fileExists(atPath: p + ".prev") {
                 try trainer.resume(from: p)
@@ -132,6 +117,7 @@ struct Train: ParsableCommand {
             throw ExitCode(e.isInterruption ? 130 : 1)
         }
         printSummary(trainer.history)
+        return trainer
     }
 
     func printSummary(_ history: [EpochRecord]) {

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// Options shared by `train` and `meta-train`: data, model, base optimiser and the run itself.
+struct RunOptions: ParsableArguments {
+    // Data
+    @Option(help: "Data set.") var dataset: DatasetChoice = .fashionMNIST
+    @Option(help: "Data directory or archive (default: the embedded Fashion-MNIST sample for fashion-mnist, ../shared/data/... for others).")
+    var data: String?
+    @Option(help: "Use K random training images per class (reduced-scale runs).") var trainPerClass: Int?
+    @Option(help: "Use the first K test images per class.") var testPerClass: Int?
+    @Option(help: "Hold out N training images per class as a validation set (disjoint from training; 0 = none).")
+    var validationPerClass = 0
+    @Flag(inversion: .prefixedNo, help: "Random crop (padding 4) and, for CIFAR, horizontal flip.") var augment = false
+    @Flag(inversion: .prefixedNo, help: "Per-channel normalisation.") var normalize = true
+
+    // Model
+    @Option(help: "smallcnn, resnet20 (any 6n+2), resnet18, wrn-DEPTH-WIDTH, or lstm (with --dataset ptb).")
+    var model = "smallcnn"
+    @Option(help: "LSTM hidden = embedding size.") var hidden = 200
+    @Option(help: "LSTM layers.") var layers = 2
+    @Option(help: "LSTM dropout.") var dropout: Float = 0
+    @Flag(inversion: .prefixedNo, help: "Tie the LSTM decoder to the embedding.") var tied = false
+    @Option(help: "BPTT window (language models).") var bptt = 35
+
+    // Optimisation
+    @Option(help: "Optimiser.") var optimizer: OptimizerChoice = .sgdm
+    @Option(help: "Momentum (sgdm, nesterov).") var momentum: Float = 0.9
+    @Option(help: "Adam β1 (the paper uses 0 for text).") var beta1: Float = 0.9
+    @Option(help: "Weight decay.") var weightDecay: Float = 5e-4
+    @Option(help: "Clip the global gradient norm (off when absent).") var clip: Float?
+
+    // Run
+    @Option(help: "Epochs.") var epochs = 10
+    @Option(help: "Mini-batch size.") var batchSize = 128
+    @Option(help: "Seed for initialisation, shuffling, augmentation and dropout.") var seed: UInt64 = 0
+    @Option(help: "Output directory for logs and checkpoints.") var out: String?
+    @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
+    @Option(help: "Progress display.") var progress: ProgressChoice = .auto
+
+    var resolvedDataPath: String {
+        if let data { return data }
+        switch dataset {
+        case .fashionMNIST:
+            return FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") ? "/usr/share/datasets/fashion-mnist" : "Data/fashion-mnist-sample"
+        case .mnist: return "/usr/share/datasets/mnist"
+        case .cifar10: return "../shared/data/cifar-10/cifar-10-jpeg75-binary.tar.gz"
+        case .cifar100: return "cifar-100-binary"
+        case .ptb: return "../shared/data/ptb"
+        }
+    }
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
+        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
+        guard (0..<1).contains(momentum) else { throw ValidationError("--momentum must be in [0, 1) (got \(momentum))") }
+        guard (0..<1).contains(beta1) else { throw ValidationError("--beta1 must be in [0, 1) (got \(beta1))") }
+        if let clip, !(clip > 0) { throw ValidationError("--clip must be positive (got \(clip))") }
+        if let k = trainPerClass, k < 1 { throw ValidationError("--train-per-class must be at least 1 (got \(k))") }
+        if let k = testPerClass, k < 1 { throw ValidationError("--test-per-class must be at least 1 (got \(k))") }
+        guard validationPerClass >= 0 else { throw ValidationError("--validation-per-class must be ≥ 0 (got \(validationPerClass))") }
+        guard bptt >= 1, hidden >= 1, layers >= 1 else { throw ValidationError("--bptt, --hidden and --layers must be at least 1") }
+        guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
+        do { _ = try ModelSpec(parsing: model) } catch { throw ValidationError("--model: \(error)") }
+        if resume && out == nil { throw ValidationError("--resume needs --out (the run directory to continue)") }
+        if tied && dataset == .ptb && model != "lstm" { throw ValidationError("--tied applies to --model lstm") }
+    }
+}
