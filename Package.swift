@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
