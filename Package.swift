@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Schedules"),
         .target(name: "Optim", dependencies: ["NN", "Tensor"]),
         .target(name: "Training", dependencies: ["NN", "Tensor", "Optim", "Schedules", "Datasets"]),
-        .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"]),
+        .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"], resources: [.copy("Pretrained")]),
         .target(name: "MetaLearning", dependencies: ["LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules"]),
         .executableTarget(
             name: "mlrsnet",

@@ -93,7 +93,15 @@ public final class MLRSNetMetaUpdate: StepUpdater {
         metaLog.append((signal.step, h.alpha, h.validationLoss, h.s))
     }
 
-    public func epochEnded(_ epoch: Int, validationLoss: Float?) {}
+    /// Called after every epoch with the epoch index and the meta-learner as it is then (e.g. to save the
+    /// per-epoch artifacts the reference's staged transfer policy uses).
+    public var onEpochEnd: ((Int, MLRSNetCell) throws -> Void)?
+
+    public func epochEnded(_ epoch: Int, validationLoss: Float?) {
+        do { try onEpochEnd?(epoch, cell) } catch {
+            FileHandle.standardError.write(Data("warning: MLR-SNet epoch hook failed: \(error)\n".utf8))
+        }
+    }
 
     public var summary: String { "MLR-SNet meta-training (\(schedule.summary), meta-update every \(metaInterval) steps)" }
 

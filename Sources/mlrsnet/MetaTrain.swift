@@ -101,6 +101,10 @@ struct MetaTrain: ParsableCommand {
             try MLRSNetArtifact(cell: updater.cell, gammaPolicy: gammaPolicy, gammaValue: gamma, inputNormalisation: normalisation,
                                 task: taskName, steps: steps, seed: options.seed).write(to: path)
         }
+        if let out = options.out {
+            let perEpoch = setup.task.batchesPerEpoch
+            updater.onEpochEnd = { epoch, _ in try save(out + "/mlrsnet-epoch\(epoch + 1).safetensors", steps: (epoch + 1) * perEpoch) }
+        }
         let trainer = try options.execute(setup: setup, updater: updater, extraDescription: ["meta": "mlrsnet"])
         try save(artifactPath, steps: trainer.globalStep)
         if let out = options.out {
