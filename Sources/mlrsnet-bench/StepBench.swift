@@ -218,6 +218,8 @@ struct StepBench: ParsableCommand {
 
         print()
         printTable(rows, threads: threadCount, oursBaseline: oursBaseline.peakRSSBytes, torchBaseline: torchBaseline)
+        var storedTorch: [StepModel: (seconds: Double, date: String)] = [:]
+        for m in chosen { storedTorch[m] = torch?.storedStepMedian(for: m) }
         var notes: [String] = []
         if let torchNote { notes.append(torchNote) }
         notes.append("peak MiB: whole measuring process (ru_maxrss of that child); mem x = ours / PyTorch. Fixed cost without a model: ours "
@@ -235,6 +237,12 @@ struct StepBench: ParsableCommand {
             if let t = row.torch, t.params != row.ours.params {
                 notes.append("WARNING \(row.model.rawValue): parameter counts differ (ours \(row.ours.params), PyTorch \(t.params)) — not the same model.")
             }
+            if let t = row.torch, let stored = storedTorch[row.model],
+               abs(t.stepMedian / stored.seconds - 1) > 0.25 {
+                notes.append("NOTE \(row.model.rawValue): PyTorch's step today " + String(format: "%.1f ms", t.stepMedian * 1e3)
+                             + " differs by more than 25% from the " + String(format: "%.1f ms", stored.seconds * 1e3)
+                             + " stored in results_step.json (\(stored.date)): the machine's state differs; compare ratios measured side by side only.")
+            }
             if !row.ours.last_loss.isFinite {
                 notes.append("WARNING \(row.model.rawValue): our loss is not finite (\(row.ours.last_loss)).")
             }
@@ -244,7 +252,8 @@ struct StepBench: ParsableCommand {
 
         if let json {
             try writeJSON(rows, to: json, threads: threadCount, oursBaseline: oursBaseline.peakRSSBytes,
-                          torchBaseline: torchBaseline, torchVersion: torchVersion, torchNote: torchNote, notes: notes)
+                          torchBaseline: torchBaseline, torchVersion: torchVersion, torchNote: torchNote,
+                          storedTorch: storedTorch, notes: notes)
             print("wrote \(json)")
         }
     }
@@ -301,7 +310,8 @@ struct StepBench: ParsableCommand {
     }
 
     private func writeJSON(_ rows: [StepRow], to path: String, threads: Int, oursBaseline: Int, torchBaseline: Int?,
-                           torchVersion: String?, torchNote: String?, notes: [String]) throws {
+                           torchVersion: String?, torchNote: String?,
+                           storedTorch: [StepModel: (seconds: Double, date: String)], notes: [String]) throws {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var models: [[String: Any]] = []
@@ -316,11 +326,15 @@ struct StepBench: ParsableCommand {
                 torch["script"] = r.model.torchAnchor.script.rawValue
                 torch["selector"] = r.model.torchAnchor.selector
                 torch["peak_rss_note"] = t.peakNote
+                if let stored = storedTorch[r.model] {
+                    torch["stored_results_step_median_s"] = stored.seconds
+                    torch["stored_results_step_date"] = stored.date
+                }
                 m["torch"] = torch
                 m["ratio_step_time"] = r.ours.step.median_s / t.stepMedian
                 m["ratio_fwd_time"] = r.ours.fwd.median_s / t.fwdMedian
                 m["ratio_peak_rss"] = Double(r.oursPeakRSS) / Double(t.peakRSSBytes)
-                if let torchBaseline {
+                if let torchBaseline, t.peakRSSBytes > torchBaseline {
                     m["ratio_net_peak_rss"] = Double(r.oursPeakRSS - oursBaseline) / Double(t.peakRSSBytes - torchBaseline)
                 }
                 if let g = t.gflopPerStep { m["ours_gflops"] = g / r.ours.step.median_s; m["torch_gflops"] = g / t.stepMedian }

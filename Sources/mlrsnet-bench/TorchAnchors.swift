@@ -66,6 +66,20 @@ final class TorchAnchors {
         return r.peakRSSBytes
     }
 
+    /// The step median stored for `model` in the anchors' own `results_step.json` (measured earlier
+    /// on a quiet machine), with that file's date: a reference that shows when today's live run was
+    /// disturbed. Nil when the file or the entry is absent.
+    func storedStepMedian(for model: StepModel) -> (seconds: Double, date: String)? {
+        guard model.torchAnchor.script == .benchStep,
+              let data = FileManager.default.contents(atPath: directory.appendingPathComponent("results_step.json").path),
+              let payload = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let results = payload["results"] as? [[String: Any]],
+              let entry = results.first(where: { $0["name"] as? String == model.torchAnchor.resultName }),
+              let step = entry["step"] as? [String: Any], let median = step["median_s"] as? Double else { return nil }
+        let date = (payload["env"] as? [String: Any])?["date_utc"] as? String ?? "unknown date"
+        return (median, date)
+    }
+
     /// PyTorch's measurement of `model`, running its script if that selection has not run yet.
     func result(for model: StepModel) throws -> TorchResult {
         let anchor = model.torchAnchor
