@@ -1,0 +1,127 @@
+"""PyTorch step-time anchors for models that ../shared/bench/pytorch/bench_step.py does not cover.
+
+Models:
+  wrn16_4   Wide-ResNet 16-4 (CIFAR), batch 128, 3x32x32, ~2.75M params; pre-activation blocks
+            exactly like the Swift `WideResNet` (Sources/NN/Models/WideResNet.swift):
+              a = relu(bn1(x)); h = conv1(a) (3x3, stride); y = conv2(relu(bn2(h))) (3x3)
+              y += shortcut(a)  (1x1 strided conv, no BN)  when the shape changes, else  y += x
+            stem conv3x3(3->16), three stages of (16-4)/6 = 2 blocks with 64/128/256 channels
+            (strides 1, 2, 2), then BN-ReLU, global average pool, linear 256->10.
+
+The measurement is bench_step.py's own `image_bench` (SGD lr 0.01, momentum 0.9, weight decay 5e-4,
+fixed random batch, train mode, warm-up then median; forward-only under no_grad), run through
+common.measure_quietly, so the numbers are comparable with bench_step.py's.
+
+Run:  python3 scripts/bench/torch_step_extra.py [--models wrn16_4] [--threads 2] [--reps 5]
+      [--pytorch-dir ../shared/bench/pytorch]
+Output: results_step_extra.json in $ANCHOR_OUT (else next to common.py when writable, else cwd).
+"""
+
+import argparse
+import os
+import sys
+
+
+def find_pytorch_dir(explicit):
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [explicit] if explicit else [
+        os.path.join(os.getcwd(), "..", "shared", "bench", "pytorch"),
+        os.path.join(os.getcwd(), "shared", "bench", "pytorch"),
+        os.path.join(here, "..", "..", "..", "shared", "bench", "pytorch"),
+        os.path.join(here, "..", "..", "shared", "bench", "pytorch"),
+    ]
+    for c in candidates:
+        if c and os.path.isfile(os.path.join(c, "common.py")):
+            return os.path.abspath(c)
+    sys.exit("torch_step_extra.py: cannot find common.py of the PyTorch anchors; looked in:\n  "
+             + "\n  ".join(os.path.abspath(c) for c in candidates if c)
+             + "\npass --pytorch-dir DIR")
+
+
+ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+ap.add_argument("--models", default="wrn16_4", help="comma list; known: wrn16_4")
+ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--reps", type=int, default=5, help="timed steps (forward-only uses max(3, reps // 2))")
+ap.add_argument("--warmup", type=int, default=2)
+ap.add_argument("--pytorch-dir", default=None, help="directory holding common.py and bench_step.py")
+args = ap.parse_args()
+sys.path.insert(0, find_pytorch_dir(args.pytorch_dir))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from bench_step import image_bench  # noqa: E402  (same timing code as the other anchors)
+from common import env_info, fmt_ms, measure_quietly, save_json, setup_torch  # noqa: E402
+
+
+class WideBasicBlock(nn.Module):
+    """Pre-activation wide block; the 1x1 shortcut reads relu(bn1(x)) when the shape changes."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(c_in)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.shortcut = None
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Conv2d(c_in, c_out, 1, stride, 0, bias=False)
+
+    def forward(self, x):
+        a = F.relu(self.bn1(x))
+        y = self.conv2(F.relu(self.bn2(self.conv1(a))))
+        return y + (self.shortcut(a) if self.shortcut is not None else x)
+
+
+class WideResNet(nn.Module):
+    """WRN-depth-k for CIFAR (no dropout): 16 / 16k / 32k / 64k channels."""
+
+    def __init__(self, depth: int = 16, k: int = 4, num_classes: int = 10):
+        super().__init__()
+        assert (depth - 4) % 6 == 0, "depth must be 6n + 4"
+        n = (depth - 4) // 6
+        widths = [16, 16 * k, 32 * k, 64 * k]
+        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        blocks = []
+        for stage in range(3):
+            for j in range(n):
+                c_in = widths[stage] if j == 0 else widths[stage + 1]
+                stride = 2 if (j == 0 and stage > 0) else 1
+                blocks.append(WideBasicBlock(c_in, widths[stage + 1], stride))
+        self.blocks = nn.Sequential(*blocks)
+        self.bn1 = nn.BatchNorm2d(widths[3])
+        self.fc = nn.Linear(widths[3], num_classes)
+
+    def forward(self, x):
+        x = self.blocks(self.conv1(x))
+        x = F.relu(self.bn1(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+MODELS = {
+    "wrn16_4": lambda: image_bench("wrn16_4", WideResNet(16, 4), (3, 32, 32), 128,
+                                   args.warmup, args.reps),
+}
+
+
+def main():
+    sel = [m for m in args.models.split(",") if m]
+    unknown = [m for m in sel if m not in MODELS]
+    if unknown:
+        sys.exit(f"torch_step_extra.py: unknown model(s) {unknown}; known: {sorted(MODELS)}")
+    setup_torch(args.threads)
+    env = env_info()
+    results = [measure_quietly(MODELS[m]) for m in sel]
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; median [min-max] over reps after warm-up")
+    for r in results:
+        s, f = r["step"], r["fwd_nograd"]
+        print(f"{r['name']:18s} {r['params']:9d} {fmt_ms(s['median_s'])} "
+              f"{s['min_s'] * 1e3:8.1f} {s['max_s'] * 1e3:8.1f} {f['median_s'] * 1e3:8.2f} "
+              f"{r['gflop_per_step']:8.2f} other {r['foreign_cores']:.2f}")
+    payload = {"env": env, "threads": args.threads, "results": results}
+    print("saved", save_json("results_step_extra.json", payload))
+
+
+if __name__ == "__main__":
+    main()
