@@ -39,7 +39,8 @@ let package = Package(
             dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "mlrsnet-bench",
-            dependencies: ["Tensor", "NN", "Optim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensor", "NN", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
