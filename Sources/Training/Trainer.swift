@@ -65,6 +65,7 @@ public final class Trainer {
     private var epochLossSum = 0.0, epochLossCount = 0
     private var lastValidationLoss: Float?
     private var lastLearningRate: Float = 0
+    private var resumed = false
     private var stepLog: RunLog?, epochLog: RunLog?
     private let progress: ProgressReporter
 
@@ -111,6 +112,7 @@ public final class Trainer {
         let step = globalStep, done = epoch
         try stepLog?.truncate(column: "step") { Int($0) < step }
         try epochLog?.truncate(column: "epoch") { Int($0) < done }
+        resumed = true
         FileHandle.standardError.write(Data("resumed from \(used) at epoch \(epoch + 1), batch \(batch), step \(globalStep)\n".utf8))
     }
 
@@ -118,6 +120,11 @@ public final class Trainer {
     @discardableResult
     public func run() throws -> [EpochRecord] {
         let perEpoch = task.batchesPerEpoch
+        if !resumed && globalStep == 0 {
+            // A fresh run into a directory that holds an older run's logs starts them anew.
+            try stepLog?.truncate(column: "step") { _ in false }
+            try epochLog?.truncate(column: "epoch") { _ in false }
+        }
         while epoch < options.epochs {
             let epochStart = Date()
             if batch == 0 {

@@ -107,6 +107,16 @@ func logRows(_ path: String, dropColumn: String? = "seconds") throws -> [String]
         #expect(throws: TrainingError.self) { try Checkpoint.read(path) }
     }
 
+    @Test func aFreshRunReplacesAnOlderRunsLogs() throws {
+        let dir = try TestData.temporaryDirectory("fresh")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try makeImageTrainer(dir: dir, epochs: 1).run()
+        let once = try logRows(dir + "/steps.csv")
+        try makeImageTrainer(dir: dir, epochs: 1).run()
+        #expect(try logRows(dir + "/steps.csv") == once)
+        #expect(try logRows(dir + "/epochs.csv").count == 2)   // header + one epoch
+    }
+
     @Test func unwritableOutputDirectoryIsAClearError() throws {
         #expect(throws: TrainingError.self) { _ = try makeImageTrainer(dir: "/proc/mlrsnet-cannot-write", epochs: 1) }
     }
