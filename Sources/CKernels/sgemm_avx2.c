@@ -1,6 +1,6 @@
 // AVX2 + FMA SGEMM kernel family: 6×16 register tile (12 ymm accumulators, 2 B vectors,
-// 1 broadcast of A = 15 of the 16 ymm registers). Compiled per function with target("avx2,fma")
-// and chosen only when the CPU reports both features.
+// 1 broadcast of A = 15 of the 16 ymm registers), packing through 8×8 register transposes.
+// Compiled per function with target("avx2,fma") and chosen only when the CPU reports both features.
 #include "sgemm_internal.h"
 
 #if defined(__x86_64__)
@@ -55,14 +55,86 @@ TARGET static void kernel_avx2(long kc, const float *restrict a, const float *re
     }
 }
 
-MLR_DEFINE_GENERIC_PACK_A(pack_a_avx2_impl, AMR)
-MLR_DEFINE_GENERIC_PACK_B(pack_b_avx2_impl, ANR)
+// MARK: packing
 
-TARGET static void pack_a_avx2(int t, const float *A, long lda, long i0, long p0, long mc, long kc, float *dst) {
-    pack_a_avx2_impl(t, A, lda, i0, p0, mc, kc, dst);
+/// Transposes the 8×8 block r[0..7] (rows) in place into columns.
+TARGET static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int g = 0; g < 8; g += 4) {
+        t[g + 0] = _mm256_unpacklo_ps(r[g + 0], r[g + 1]);
+        t[g + 1] = _mm256_unpackhi_ps(r[g + 0], r[g + 1]);
+        t[g + 2] = _mm256_unpacklo_ps(r[g + 2], r[g + 3]);
+        t[g + 3] = _mm256_unpackhi_ps(r[g + 2], r[g + 3]);
+        // u[g + e] holds, in 128-bit lane L, rows g..g+3 of column 4L + e.
+        u[g + 0] = _mm256_shuffle_ps(t[g + 0], t[g + 2], 0x44);
+        u[g + 1] = _mm256_shuffle_ps(t[g + 0], t[g + 2], 0xEE);
+        u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int e = 0; e < 4; e++) {
+        r[e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x20);
+        r[4 + e] = _mm256_permute2f128_ps(u[e], u[4 + e], 0x31);
+    }
 }
-TARGET static void pack_b_avx2(int t, const float *B, long ldb, long p0, long j0, long kc, long nc, float *dst) {
-    pack_b_avx2_impl(t, B, ldb, p0, j0, kc, nc, dst);
+
+/// Lanes 0..<count of an AVX2 mask (all set for count ≥ 8).
+TARGET static inline __m256i lanes8(long count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(count < 0 ? 0 : count > 8 ? 8 : count)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/// dst[p·dstride + r] = src[r·ld + p] for r < rows, 0 for rows ≤ r < width (width ≤ 8), p < kc:
+/// gathers `rows` strided rows into kc packed steps through 8×8 register transposes.
+TARGET static void pack_transposed8(const float *src, long ld, long rows, int width, long kc,
+                                    float *dst, long dstride) {
+    const __m256i wmask = lanes8(width);
+    __m256 r[8];
+    for (long p = 0; p < kc; p += 8) {
+        const long tail = kc - p < 8 ? kc - p : 8;
+        const __m256i tmask = lanes8(tail);
+        for (int q = 0; q < 8; q++)
+            r[q] = q < rows ? _mm256_maskload_ps(src + q * ld + p, tmask) : _mm256_setzero_ps();
+        transpose8(r);
+        for (int e = 0; e < tail; e++) _mm256_maskstore_ps(dst + (p + e) * dstride, wmask, r[e]);
+    }
+}
+
+TARGET static void pack_a_avx2(int transA, const float *A, long lda, long i0, long p0, long mc, long kc,
+                               float *dst) {
+    for (long is = 0; is < mc; is += AMR, dst += AMR * kc) {
+        const long mr = mc - is < AMR ? mc - is : AMR;
+        if (transA) {
+            // Step p is mr contiguous values A[p·lda + i0+is ...]; the MR-wide store zero-pads.
+            const float *src = A + p0 * lda + i0 + is;
+            const __m256i load = lanes8(mr), store = lanes8(AMR);
+            for (long p = 0; p < kc; p++)
+                _mm256_maskstore_ps(dst + p * AMR, store, _mm256_maskload_ps(src + p * lda, load));
+        } else {
+            pack_transposed8(A + (i0 + is) * lda + p0, lda, mr, AMR, kc, dst, AMR);
+        }
+    }
+}
+
+TARGET static void pack_b_avx2(int transB, const float *B, long ldb, long p0, long j0, long kc, long nc,
+                               float *dst) {
+    for (long js = 0; js < nc; js += ANR, dst += ANR * kc) {
+        const long nr = nc - js < ANR ? nc - js : ANR;
+        if (!transB) {
+            const float *src = B + p0 * ldb + j0 + js;
+            const __m256i m0 = lanes8(nr), m1 = lanes8(nr - 8);
+            for (long p = 0; p < kc; p++) {
+                _mm256_store_ps(dst + p * ANR, _mm256_maskload_ps(src + p * ldb, m0));
+                _mm256_store_ps(dst + p * ANR + 8, _mm256_maskload_ps(src + p * ldb + 8, m1));
+            }
+        } else {
+            for (int v = 0; v < 2; v++) {
+                long rows = nr - 8 * v;
+                rows = rows < 0 ? 0 : rows > 8 ? 8 : rows;
+                const float *src = rows > 0 ? B + (j0 + js + 8 * v) * ldb + p0 : B;
+                pack_transposed8(src, ldb, rows, 8, kc, dst + 8 * v, ANR);
+            }
+        }
+    }
 }
 
 const mlr_gemm_impl mlr_gemm_impl_avx2 = {

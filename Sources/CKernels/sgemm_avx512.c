@@ -1,7 +1,8 @@
 // AVX-512 SGEMM kernel family: 14×32 register tile (28 zmm accumulators, 2 B vectors, 1 broadcast
 // = 31 of the 32 zmm registers), 256-deep K blocks, fast transposing packs.
-// Measured on the 2-core Zen 5 dev box (single core, in-cache micro-kernel): 14×32 ≈ 99% of the
-// FMA peak; 6×64, 8×48 and 12×32 were within a few % in-cache but slower in the full GEMM.
+// Measured on the 2-core Zen 5 dev box (one core): the 14×32 micro-kernel alone, in cache, runs at
+// ≈ 99% of the FMA peak; 6×64, 8×48 and 12×32 were within ~3% of it in cache and no faster in the
+// full GEMM, while 14×32 wastes little on m = 64 (4×14 + an 8-row edge tile).
 #include "sgemm_internal.h"
 
 #if defined(__x86_64__)

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <string.h>
 
+// The merge below must round alpha·acc before adding C, as the vector kernels do.
+#pragma STDC FP_CONTRACT OFF
+
 #define PMR 6
 #define PNR 8
 
@@ -28,27 +31,58 @@ static void kernel_portable(long kc, const float *restrict a, const float *restr
         a += PMR;
         b += PNR;
     }
-    // One scalar merge for full and clipped tiles alike (the same expression for every element).
+    // One scalar merge for full and clipped tiles alike: alpha·acc, then fma(beta, c, ·) like the
+    // vector kernels. With beta = 1 (every K block after the first) that FMA is exactly c + x, so
+    // it is written as a plain add (fmaf is a slow library call on CPUs without FMA).
     float tile[PMR][PNR];
     memcpy(tile, acc, sizeof tile);
     for (long i = 0; i < m; i++) {
         float *row = c + i * ldc;
-        if (beta == 0) {
-            for (long j = 0; j < n; j++) row[j] = alpha * tile[i][j];
-        } else {
-            for (long j = 0; j < n; j++) row[j] = fmaf(beta, row[j], alpha * tile[i][j]);
+        for (long j = 0; j < n; j++) {
+            const float x = alpha * tile[i][j];
+            if (beta == 0) row[j] = x;
+            else if (beta == 1) row[j] = row[j] + x;
+            else row[j] = fmaf(beta, row[j], x);
         }
     }
 }
 
-MLR_DEFINE_GENERIC_PACK_A(pack_a_portable_impl, PMR)
-MLR_DEFINE_GENERIC_PACK_B(pack_b_portable_impl, PNR)
-
-static void pack_a_portable(int t, const float *A, long lda, long i0, long p0, long mc, long kc, float *dst) {
-    pack_a_portable_impl(t, A, lda, i0, p0, mc, kc, dst);
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into PMR×kc slivers (rows past mc zero-filled).
+static void pack_a_portable(int transA, const float *A, long lda, long i0, long p0, long mc, long kc,
+                            float *restrict dst) {
+    for (long is = 0; is < mc; is += PMR, dst += PMR * kc) {
+        const long mr = mc - is < PMR ? mc - is : PMR;
+        for (long p = 0; p < kc; p++) {
+            long i = 0;
+            if (transA) {  // op(A)(i, p) = A[p·lda + i]: mr contiguous values per step
+                const float *src = A + (p0 + p) * lda + i0 + is;
+                for (; i < mr; i++) dst[p * PMR + i] = src[i];
+            } else {       // op(A)(i, p) = A[i·lda + p]: one value from each of mr rows per step
+                const float *src = A + (i0 + is) * lda + p0 + p;
+                for (; i < mr; i++) dst[p * PMR + i] = src[i * lda];
+            }
+            for (; i < PMR; i++) dst[p * PMR + i] = 0;
+        }
+    }
 }
-static void pack_b_portable(int t, const float *B, long ldb, long p0, long j0, long kc, long nc, float *dst) {
-    pack_b_portable_impl(t, B, ldb, p0, j0, kc, nc, dst);
+
+/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into kc×PNR slivers (columns past nc zero-filled).
+static void pack_b_portable(int transB, const float *B, long ldb, long p0, long j0, long kc, long nc,
+                            float *restrict dst) {
+    for (long js = 0; js < nc; js += PNR, dst += PNR * kc) {
+        const long nr = nc - js < PNR ? nc - js : PNR;
+        for (long p = 0; p < kc; p++) {
+            long j = 0;
+            if (!transB) {  // op(B)(p, j) = B[p·ldb + j]: nr contiguous values per step
+                const float *src = B + (p0 + p) * ldb + j0 + js;
+                for (; j < nr; j++) dst[p * PNR + j] = src[j];
+            } else {        // op(B)(p, j) = B[j·ldb + p]: one value from each of nr rows per step
+                const float *src = B + (j0 + js) * ldb + p0 + p;
+                for (; j < nr; j++) dst[p * PNR + j] = src[j * ldb];
+            }
+            for (; j < PNR; j++) dst[p * PNR + j] = 0;
+        }
+    }
 }
 
 const mlr_gemm_impl mlr_gemm_impl_portable = {

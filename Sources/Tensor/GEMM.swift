@@ -32,13 +32,16 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
     }
     var mr = 0, nr = 0
     mlr_gemm_tile(kind, m, n, k, &mr, &nr)
+    let parts = pool.threadCount
     let tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr
     // Every part packs the whole of the operand it does not split: splitting N repacks A (m×k) in
-    // each part, splitting M repacks B (k×n). Split the side that keeps the repacked operand small.
-    let splitN = tilesN >= 2 && (m <= n || tilesM < 2)
+    // each part, splitting M repacks B (k×n). Split the side that keeps the repacked operand small,
+    // unless that leaves the parts clearly unequal (e.g. n = 40 → 32 + 8 columns).
+    let slackN = gemmSplitSlack(n, unit: nr, parts: parts), slackM = gemmSplitSlack(m, unit: mr, parts: parts)
+    let preferN = m <= n
+    let splitN = preferN ? (slackN <= 1.25 || slackN <= slackM) : !(slackM <= 1.25 || slackM <= slackN)
     let tiles = splitN ? tilesN : tilesM
-    let parts = min(pool.threadCount, tiles)
-    if parts < 2 {
+    guard tiles >= parts else {
         mlr_sgemm_with(kind, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         return
     }
@@ -54,6 +57,15 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                            b, ldb, beta, c + i0 * ldc, ldc)
         }
     }
+}
+
+/// Largest part / ideal part when `size` is cut into `parts` runs of whole `unit`s (∞ when there are
+/// fewer units than parts).
+func gemmSplitSlack(_ size: Int, unit: Int, parts: Int) -> Double {
+    let units = (size + unit - 1) / unit
+    guard units >= parts else { return .infinity }
+    let largest = min(size, (units + parts - 1) / parts * unit)
+    return Double(largest) * Double(parts) / Double(size)
 }
 
 /// Products below this many floating-point operations (2·m·n·k) stay on the calling thread: a

@@ -8,7 +8,8 @@ import Tensor
 /// (t = 2, which needs the pool to have 2 threads), and numpy runs in a subprocess
 /// `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=t python3 scripts/bench/numpy_gemm.py`
 /// so that OpenBLAS picks its own kernel for this CPU. Each sample times enough back-to-back calls
-/// to last ~40 ms; the table shows medians of `--reps` samples after warm-up, and our share of the
+/// to last ~40 ms; `--rounds` rounds alternate ours and numpy (so load changes hit both), and the
+/// table shows the median of all `--reps` × `--rounds` samples after warm-up, and our share of the
 /// measured FMA peak (per-core peak × threads) of the kernel family in use.
 struct GEMMBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "gemm", abstract: "GEMM GFLOP/s vs numpy.")
@@ -18,11 +19,14 @@ struct GEMMBench: ParsableCommand {
         "64x1024x576", "64x8192x576", "64x576x8192:NT", "64x1024x512",
     ]
 
-    @Option(help: "Timed samples per shape (the median is reported).")
+    @Option(help: "Timed samples per shape and round (the median over all rounds is reported).")
     var reps = 7
 
     @Option(help: "Comma-separated MxNxK[:AB] shapes; A/B = N (plain) or T (transposed operand).")
     var shapes = GEMMBench.defaultShapes.joined(separator: ",")
+
+    @Option(help: "Rounds per thread count, alternating ours and numpy; the median of all samples is shown.")
+    var rounds = 2
 
     @Option(help: "Comma-separated thread counts.")
     var threads = "1,2"
@@ -68,23 +72,26 @@ struct GEMMBench: ParsableCommand {
         var rows: [(threads: Int, shape: Shape, ours: Double?, numpy: Double?)] = []
         var blasLines: [String] = []
         for t in threadList {
-            var ours: [Double?] = []
-            for shape in shapeList {
-                if t > 1 && pool < t {
-                    ours.append(nil)
-                } else {
-                    ours.append(Self.measure(shape, parallel: t > 1, reps: reps, sampleMs: sampleMs))
+            // Rounds alternate ours and numpy so that a change in machine load hits both sides.
+            var ours = [[Double]](repeating: [], count: shapeList.count)
+            var numpy = [[Double]](repeating: [], count: shapeList.count)
+            var blasLine = ""
+            for _ in 0..<max(1, rounds) {
+                for (i, shape) in shapeList.enumerated() where t == 1 || pool >= t {
+                    ours[i] += Self.measure(shape, parallel: t > 1, reps: reps, sampleMs: sampleMs)
+                }
+                switch Self.runNumpy(script: script, threads: t, shapes: shapeList, reps: reps, sampleMs: sampleMs) {
+                case .success(let (blas, values)):
+                    blasLine = "numpy/OpenBLAS with \(t) thread(s): \(blas)"
+                    for (i, shape) in shapeList.enumerated() { numpy[i] += values[shape.spec] ?? [] }
+                case .failure(let message):
+                    blasLine = "numpy with \(t) thread(s): not measured (\(message.description)); printing ours only"
                 }
             }
-            var numpy = [Double?](repeating: nil, count: shapeList.count)
-            switch Self.runNumpy(script: script, threads: t, shapes: shapeList, reps: reps, sampleMs: sampleMs) {
-            case .success(let (blas, values)):
-                blasLines.append("numpy/OpenBLAS with \(t) thread(s): \(blas)")
-                for (i, shape) in shapeList.enumerated() { numpy[i] = values[shape.spec] }
-            case .failure(let message):
-                blasLines.append("numpy with \(t) thread(s): not measured (\(message.description)); printing ours only")
+            blasLines.append(blasLine)
+            for (i, shape) in shapeList.enumerated() {
+                rows.append((t, shape, Self.median(ours[i]), Self.median(numpy[i])))
             }
-            for (i, shape) in shapeList.enumerated() { rows.append((t, shape, ours[i], numpy[i])) }
         }
 
         for line in blasLines { print(line) }
@@ -110,8 +117,14 @@ struct GEMMBench: ParsableCommand {
         print("load average after: \(Self.loadAverage())")
     }
 
-    /// Median GFLOP/s of `reps` samples, each timing enough calls to last ~`sampleMs`.
-    static func measure(_ s: Shape, parallel: Bool, reps: Int, sampleMs: Double) -> Double {
+    static func median(_ x: [Double]) -> Double? {
+        guard !x.isEmpty else { return nil }
+        let s = x.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// GFLOP/s of `reps` samples, each timing enough calls to last ~`sampleMs`, after warm-up.
+    static func measure(_ s: Shape, parallel: Bool, reps: Int, sampleMs: Double) -> [Double] {
         var rng = RandomGenerator(seed: 42)
         let aCount = s.m * s.k, bCount = s.k * s.n
         let a = UnsafeMutablePointer<Float>.allocate(capacity: aCount)
@@ -137,8 +150,7 @@ struct GEMMBench: ParsableCommand {
             let t = seconds(clock.measure { for _ in 0..<calls { call() } })
             samples.append(s.flops * Double(calls) / t / 1e9)
         }
-        samples.sort()
-        return samples[samples.count / 2]
+        return samples
     }
 
     /// `scripts/bench/numpy_gemm.py`, relative to the current directory or to this source file.
@@ -154,7 +166,7 @@ struct GEMMBench: ParsableCommand {
 
     /// Runs the numpy script with OPENBLAS_NUM_THREADS=t and OpenBLAS's own kernel choice.
     static func runNumpy(script: String, threads: Int, shapes: [Shape], reps: Int, sampleMs: Double)
-        -> Result<(String, [String: Double]), NumpyErrorMessage> {
+        -> Result<(String, [String: [Double]]), NumpyErrorMessage> {
         guard FileManager.default.fileExists(atPath: script) else { return .failure("script \(script) not found") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -175,9 +187,9 @@ struct GEMMBench: ParsableCommand {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let results = json["results"] as? [[String: Any]]
         else { return .failure("unreadable output from \(script)") }
-        var values: [String: Double] = [:]
+        var values: [String: [Double]] = [:]
         for r in results {
-            if let spec = r["shape"] as? String, let g = r["gflops"] as? Double { values[spec] = g }
+            if let spec = r["shape"] as? String, let g = r["samples"] as? [Double] { values[spec] = g }
         }
         return .success(((json["blas"] as? String) ?? "unknown BLAS", values))
     }
