@@ -121,7 +121,9 @@ struct StepBench: ParsableCommand {
         }
         let foreign = monitor.foreignCores()
         // As bench_step.py: one warm-up, max(3, reps / 2) timed (fewer only when fewer steps were asked for).
+        let fwdMonitor = ForeignLoadMonitor()
         let forwardTime = timeMedian(warmup: 1, reps: max(min(3, timed), timed / 2)) { work.forward() }
+        let fwdForeign = fwdMonitor.foreignCores()
 
         var entries: [ProfileEntry]?
         if let profiler {
@@ -132,7 +134,7 @@ struct StepBench: ParsableCommand {
         let result = StepChildResult(
             model: model.rawValue, params: work.parameterCount, threads: WorkerPool.shared.threadCount,
             step: stepTime, fwd: forwardTime, first_loss: first ?? .nan, last_loss: last,
-            foreign_cores: foreign, self_peak_rss_bytes: ownPeakRSSBytes(), setup_s: setup, profile: entries)
+            foreign_cores: foreign, fwd_foreign_cores: fwdForeign, self_peak_rss_bytes: ownPeakRSSBytes(), setup_s: setup, profile: entries)
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try encoder.encode(result).write(to: URL(fileURLWithPath: out))

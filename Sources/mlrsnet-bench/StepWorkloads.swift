@@ -141,6 +141,8 @@ struct StepChildResult: Codable {
     var last_loss: Float
     /// Cores used by other processes during the timed steps (0 = quiet machine).
     var foreign_cores: Double
+    /// The same during the forward-only timing.
+    var fwd_foreign_cores: Double
     /// The child's own VmHWM at the end (the parent also reads its peak RSS from `wait4`).
     var self_peak_rss_bytes: Int
     /// Seconds spent building the model and batch.
