@@ -30,7 +30,8 @@ public final class WorkerPool: @unchecked Sendable {
     private let wake = NSCondition()
     private var generation: UInt64 = 0
 
-    static func defaultThreadCount() -> Int {
+    /// `MLRSNET_THREADS` when set (1…64), else the number of active processors (at most 64).
+    public static func defaultThreadCount() -> Int {
         if let s = ProcessInfo.processInfo.environment["MLRSNET_THREADS"], let n = Int(s), n >= 1 {
             return min(n, 64)
         }

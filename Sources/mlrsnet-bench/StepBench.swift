@@ -145,7 +145,7 @@ struct StepBench: ParsableCommand {
     private func runParent() throws {
         lineBufferStdout()
         let chosen = try selectedModels()
-        let threadCount = threads ?? WorkerPool.defaultThreadCountForBench()
+        let threadCount = threads ?? WorkerPool.defaultThreadCount()
         let exe = currentExecutablePath()
         let workDir = try makeTemporaryDirectory(prefix: "mlrsnet-stepbench")
         defer { try? FileManager.default.removeItem(at: workDir) }
@@ -369,10 +369,3 @@ struct StepRow {
     let torch: TorchResult?
 }
 
-extension WorkerPool {
-    /// The thread count our children get when `--threads` is not given (the pool's own rule).
-    static func defaultThreadCountForBench() -> Int {
-        if let s = ProcessInfo.processInfo.environment["MLRSNET_THREADS"], let n = Int(s), n >= 1 { return min(n, 64) }
-        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64))
-    }
-}
