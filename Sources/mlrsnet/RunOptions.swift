@@ -6,7 +6,7 @@ import Training
 struct RunOptions: ParsableArguments {
     // Data
     @Option(help: "Data set.") var dataset: DatasetChoice = .fashionMNIST
-    @Option(help: "Data directory or archive (default: the embedded Fashion-MNIST sample for fashion-mnist, ../shared/data/... for others).")
+    @Option(help: "Data directory or archive (default for fashion-mnist: /usr/share/datasets/fashion-mnist when installed, else the embedded sample Data/fashion-mnist-sample; cifar10 and ptb: ../shared/data/...).")
     var data: String?
     @Option(help: "Use K random training images per class (reduced-scale runs).") var trainPerClass: Int?
     @Option(help: "Use the first K test images per class.") var testPerClass: Int?

@@ -4,10 +4,10 @@ import Schedules
 import LearnedSchedule
 import Training
 
-/// `mlrsnet train`: one training run with a hand-designed schedule, with logs, checkpoints and resume.
+/// `mlrsnet train`: one training run with a hand-designed or a frozen learned schedule, with logs, checkpoints and resume.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model with a hand-designed learning-rate schedule.",
+        abstract: "Train a model with a hand-designed or a meta-learned (frozen MLR-SNet) learning-rate schedule.",
         discussion: """
         Writes steps.csv/.jsonl (every step's LR and loss), epochs.csv/.jsonl (train/validation/test metrics, wall \
         time) and checkpoint.safetensors (every epoch and on Ctrl-C) to --out; --resume continues a run from there \
