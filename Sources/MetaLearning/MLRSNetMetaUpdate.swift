@@ -113,11 +113,8 @@ public final class MLRSNetMetaUpdate: StepUpdater {
 
     public var checkpointMetadata: [String: String] {
         get throws {
-            let e = JSONEncoder()
-            e.outputFormatting = [.sortedKeys]
-            return ["schedule_state": String(decoding: try e.encode(schedule.state), as: UTF8.self),
-                    "meta_adam": String(decoding: try e.encode(metaOptimizer.state), as: UTF8.self),
-                    "meta_updates": String(metaUpdates), "skipped_meta_updates": String(skippedMetaUpdates)]
+            ["schedule_state": try jsonString(schedule.state), "meta_adam": try jsonString(metaOptimizer.state),
+             "meta_updates": String(metaUpdates), "skipped_meta_updates": String(skippedMetaUpdates)]
         }
     }
 
@@ -126,10 +123,9 @@ public final class MLRSNetMetaUpdate: StepUpdater {
             throw TrainingError.incompatibleCheckpoint("MLR-SNet θ missing or of another size")
         }
         try schedule.cell.setWeights(theta.scalars)
-        let d = JSONDecoder()
-        let state = try d.decode(ScheduleState.self, from: Data((metadata["schedule_state"] ?? "").utf8))
+        let state: ScheduleState = try decodeJSON(metadata["schedule_state"] ?? "")
         try schedule.restore(state)
-        metaOptimizer = try MetaAdam(state: d.decode(MetaAdam.State.self, from: Data((metadata["meta_adam"] ?? "").utf8)))
+        metaOptimizer = try MetaAdam(state: decodeJSON(metadata["meta_adam"] ?? ""))
         metaUpdates = Int(metadata["meta_updates"] ?? "") ?? 0
         skippedMetaUpdates = Int(metadata["skipped_meta_updates"] ?? "") ?? 0
     }

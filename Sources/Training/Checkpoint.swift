@@ -134,13 +134,15 @@ public struct Checkpoint {
     }
 }
 
-func jsonString<T: Encodable>(_ value: T) throws -> String {
+/// Compact JSON (sorted keys) of a value, for string metadata in checkpoints.
+public func jsonString<T: Encodable>(_ value: T) throws -> String {
     let e = JSONEncoder()
     e.outputFormatting = [.sortedKeys]
     return String(decoding: try e.encode(value), as: UTF8.self)
 }
 
-func decodeJSON<T: Decodable>(_ text: String) throws -> T {
+/// Decodes checkpoint metadata written by `jsonString`; a clear `incompatibleCheckpoint` error otherwise.
+public func decodeJSON<T: Decodable>(_ text: String) throws -> T {
     do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) }
     catch { throw TrainingError.incompatibleCheckpoint("cannot decode \(T.self): \(error)") }
 }
