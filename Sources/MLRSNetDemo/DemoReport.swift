@@ -112,8 +112,8 @@ struct DemoReport {
         \(meta?.metaUpdates.map { " \($0) meta-updates." } ?? "")
         - **MLR-SNet (CIFAR-10 artifact)**: the meta-learner shipped in `Sources/LearnedSchedule/Pretrained/` (meta-trained on \
         CIFAR-10 with ResNet-20), transferred plug-and-play: θ frozen, fresh state, no validation data used.
-        - Hand-designed: Fixed LR \(c.learningRate); MultiStep \(c.learningRate) × 0.1 at epochs \
-        \(DemoRunner(configuration: c).milestones.map(String.init).joined(separator: ", ")); Cosine \(c.learningRate) → 0 over every step.
+        - Hand-designed: Fixed LR \(c.learningRate); MultiStep \(c.learningRate) × 0.1 after epoch \
+        \(DemoRunner(configuration: c).milestones.map(String.init).joined(separator: " and ")); Cosine \(c.learningRate) → 0 over every step.
 
         ## Results
 

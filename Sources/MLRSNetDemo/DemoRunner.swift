@@ -107,7 +107,7 @@ public struct DemoRunner {
         case .mlrsnetMeta: return "LR from an MLR-SNet meta-trained in this run (first LR \(c.learningRate), meta-update every \(c.metaInterval) steps)"
         case .mlrsnetTransfer: return "LR from the shipped CIFAR-10 / ResNet-20 MLR-SNet, θ frozen"
         case .fixed: return "LR \(c.learningRate)"
-        case .multistep: return "LR \(c.learningRate), × 0.1 at epochs \(milestones.map(String.init).joined(separator: ", "))"
+        case .multistep: return "LR \(c.learningRate), × 0.1 after epoch \(milestones.map(String.init).joined(separator: " and "))"
         case .cosine: return "LR \(c.learningRate) → 0, cosine over every step"
         }
     }

@@ -3,32 +3,27 @@ import Testing
 import MLRSNetDemo
 import TestSupport
 
-/// The demo end to end on the embedded Fashion-MNIST sample, at a size that takes a few seconds: every method
+/// The quick demo end to end on the embedded Fashion-MNIST sample (a few seconds): every method
 /// runs, the files exist, and the numbers are sane (accuracy well above the 10% of chance, finite losses,
 /// the hand-designed schedules' LRs exactly as configured).
 @Suite struct DemoEndToEnd {
     @Test func quickDemoWritesReportPlotsAndSaneNumbers() throws {
         let out = try TestData.temporaryDirectory("demo")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        // The quick configuration on fewer images (40 train + 10 validation per class, 200 test), one epoch ×
-        // batch 20 = 20 steps: the same code path as `mlrsnet demo --quick`, within the test-time budget.
-        var config = DemoConfiguration.quick(dataDirectory: TestData.demoFashionMNIST, outputDirectory: out, progress: .none)
-        config.trainPerClass = 50
-        config.validationPerClass = 10
-        config.testPerClass = 20
-        config.batchSize = 20
-        config.epochs = 2
+        // Exactly `mlrsnet demo --quick` (800 training + 200 validation + 300 test images, 2 epochs × 25 steps),
+        // without the progress display.
+        let config = DemoConfiguration.quick(dataDirectory: TestData.demoFashionMNIST, outputDirectory: out, progress: .none)
         var lines: [String] = []
         let summary = try DemoRunner(configuration: config, log: { lines.append($0) }).run()
 
         #expect(summary.runs.map(\.method) == DemoMethod.allCases)
-        #expect(summary.trainCount == 400 && summary.validationCount == 100 && summary.testCount == 200)
+        #expect(summary.trainCount == 800 && summary.validationCount == 200 && summary.testCount == 300)
         for name in ["report.md", "results.csv", "epochs.csv", "steps.csv", "lr.svg", "test-accuracy.svg", "train-loss.svg", "mlrsnet.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "missing \(name)")
             #expect(summary.files.contains(name), "\(name) not listed")
         }
         let steps = 2 * summary.stepsPerEpoch
-        #expect(summary.stepsPerEpoch == 20)
+        #expect(summary.stepsPerEpoch == 25)
         for r in summary.runs {
             #expect(r.history.count == 2)
             #expect(r.learningRates.count == steps && r.losses.count == steps)

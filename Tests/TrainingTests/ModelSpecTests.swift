@@ -49,6 +49,6 @@ import Training
         #expect(s.forward(Tensor.zeros([2, 1, 28, 28])).shape == [2, 10])
         let d = try ModelSpec(parsing: "densenet-40-12").makeImageModel(channels: 3, size: 32, classes: 100, rng: &rng)
         #expect(d.forward(Tensor.zeros([1, 3, 32, 32])).shape == [1, 100])
-        #expect(d.parameterCount == 176_122 - 1_330 + 13_300 + 100)   // classifier 10 → 100 outputs (132 features)
+        #expect(d.parameterCount == 176_122 - 1_330 + 13_300)   // classifier 10 → 100 outputs (132 features)
     }
 }
