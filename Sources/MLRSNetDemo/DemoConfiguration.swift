@@ -25,7 +25,7 @@ public struct DemoConfiguration: Sendable {
     public var seed: UInt64
     public var progress: ProgressReporter.Mode
 
-    public init(dataDirectory: String = "Data/fashion-mnist-sample", outputDirectory: String = "demo-output", epochs: Int = 6,
+    public init(dataDirectory: String = "Data/fashion-mnist-sample", outputDirectory: String = "demo-output", epochs: Int = 15,
                 trainPerClass: Int? = nil, validationPerClass: Int = 50, testPerClass: Int? = nil, batchSize: Int = 64,
                 learningRate: Double = 0.05, momentum: Float = 0.9, weightDecay: Float = 5e-4, metaInterval: Int = 5,
                 seed: UInt64 = 1, progress: ProgressReporter.Mode = .auto) {

@@ -27,11 +27,11 @@ struct DemoReport {
     }
 
     func resultsCSV() -> String {
-        var s = "method,final_test_accuracy,best_test_accuracy,final_test_loss,final_train_loss,first_lr,last_lr,seconds,meta_updates\n"
+        var s = "method,final_test_accuracy,best_test_accuracy,final_test_loss,final_train_loss,first_lr,last_lr,seconds,cpu_seconds,meta_updates\n"
         for r in summary.runs {
             let cells: [String] = [r.method.rawValue, opt(r.finalTestAccuracy), opt(r.bestTestAccuracy), opt(r.finalTestLoss),
                                    opt(r.finalTrainLoss), r.learningRates.first.map { "\($0)" } ?? "",
-                                   r.learningRates.last.map { "\($0)" } ?? "", "\(r.seconds)", r.metaUpdates.map(String.init) ?? ""]
+                                   r.learningRates.last.map { "\($0)" } ?? "", "\(r.seconds)", "\(r.cpuSeconds)", r.metaUpdates.map(String.init) ?? ""]
             s += cells.joined(separator: ",") + "\n"
         }
         return s
@@ -117,14 +117,14 @@ struct DemoReport {
 
         ## Results
 
-        | schedule | final test accuracy | best test accuracy | final train loss | LR first → last | seconds |
-        |---|---:|---:|---:|---|---:|
+        | schedule | final test accuracy | best test accuracy | final train loss | LR first → last | seconds | CPU seconds |
+        |---|---:|---:|---:|---|---:|---:|
 
         """
         for r in s.runs {
             let lr = r.learningRates.isEmpty ? "-" : "\(fmtLR(r.learningRates.first!)) → \(fmtLR(r.learningRates.last!))"
             md += "| \(r.method.title) | \(pct(r.finalTestAccuracy)) | \(pct(r.bestTestAccuracy)) | "
-                + "\(r.finalTrainLoss.map { fmt($0, 4) } ?? "-") | \(lr) | \(fmt(r.seconds, 1)) |\n"
+                + "\(r.finalTrainLoss.map { fmt($0, 4) } ?? "-") | \(lr) | \(fmt(r.seconds, 1)) | \(fmt(r.cpuSeconds, 1)) |\n"
         }
         md += "\n"
         if let best, let b = best.finalTestAccuracy {

@@ -7,6 +7,8 @@ public struct DemoRunResult: Sendable {
     public var learningRates: [Float]
     public var losses: [Float]
     public var seconds: Double
+    /// CPU time (user + system, all threads) of the run: comparable across runs on a shared machine.
+    public var cpuSeconds: Double
     /// Meta-updates made (MLR-SNet meta-training only).
     public var metaUpdates: Int?
 
@@ -32,12 +34,12 @@ public struct DemoSummary: Sendable {
     /// The result table as fixed-width text (what the demo prints).
     public var table: String {
         var lines = [pad("method", 30) + pad("final test acc", 16) + pad("best test acc", 15) + pad("train loss", 12)
-                     + pad("LR first → last", 20) + "seconds"]
+                     + pad("LR first → last", 20) + pad("seconds", 9) + "CPU s"]
         for r in runs {
             let lrs = r.learningRates
             let lr = lrs.isEmpty ? "-" : "\(fmtLR(lrs.first!)) → \(fmtLR(lrs.last!))"
             lines.append(pad(r.method.title, 30) + pad(pct(r.finalTestAccuracy), 16) + pad(pct(r.bestTestAccuracy), 15)
-                         + pad(r.finalTrainLoss.map { fmt($0, 4) } ?? "-", 12) + pad(lr, 20) + fmt(r.seconds, 1))
+                         + pad(r.finalTrainLoss.map { fmt($0, 4) } ?? "-", 12) + pad(lr, 20) + pad(fmt(r.seconds, 1), 9) + fmt(r.cpuSeconds, 1))
         }
         return lines.joined(separator: "\n")
     }

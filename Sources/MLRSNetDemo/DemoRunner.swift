@@ -87,7 +87,7 @@ public struct DemoRunner {
                 catch { log("warning: could not write \(path): \(error)") }
             }
             log("      test accuracy \(pct(result.finalTestAccuracy)) (best \(pct(result.bestTestAccuracy))), "
-                + "train loss \(result.finalTrainLoss.map { fmt($0, 4) } ?? "-"), \(fmt(result.seconds, 1)) s")
+                + "train loss \(result.finalTrainLoss.map { fmt($0, 4) } ?? "-"), \(fmt(result.seconds, 1)) s (\(fmt(result.cpuSeconds, 1)) s CPU)")
         }
         var summary = DemoSummary(configuration: c, runs: runs, trainCount: data.train.count, validationCount: data.validation.count,
                                   testCount: data.test.count, parameterCount: probe.model.parameterCount, stepsPerEpoch: perEpoch,
@@ -161,11 +161,11 @@ public struct DemoRunner {
             trainer = try Trainer(task: task, optimizer: optimizer, updater: recorder,
                                   options: TrainerOptions(epochs: c.epochs, progress: c.progress, itemsPerStep: c.batchSize))
         } catch { throw DemoError.failed(method: method.title, reason: "\(error)") }
-        let t0 = Date()
+        let t0 = Date(), cpu0 = processCPUSeconds()
         let history: [EpochRecord]
         do { history = try trainer.run() } catch { throw DemoError.failed(method: method.title, reason: "\(error)") }
         let result = DemoRunResult(method: method, history: history, learningRates: recorder.learningRates, losses: recorder.losses,
-                                   seconds: Date().timeIntervalSince(t0), metaUpdates: meta?.metaUpdates)
+                                   seconds: Date().timeIntervalSince(t0), cpuSeconds: processCPUSeconds() - cpu0, metaUpdates: meta?.metaUpdates)
         let artifact = meta.map {
             MLRSNetArtifact(cell: $0.cell, gammaPolicy: .paperImages, gammaValue: gammaValue, inputNormalisation: .raw,
                             task: "fashion-mnist sample smallcnn, sgdm, \(c.epochs) epochs, batch \(c.batchSize) (mlrsnet demo)",

@@ -14,7 +14,7 @@ struct Demo: ParsableCommand {
         train-loss.svg, results.csv, epochs.csv, steps.csv and the meta-trained mlrsnet.safetensors to --out.
         """)
 
-    @Option(help: "Epochs per method (default 6; --quick: 2).") var epochs: Int?
+    @Option(help: "Epochs per method (default 15; --quick: 2).") var epochs: Int?
     @Option(help: "Output directory for the report, plots and curves.") var out = "demo-output"
     @Flag(help: "A ~20-second version on 1,000 training and 300 test images (what CI runs).") var quick = false
     @Option(help: "Directory holding the Fashion-MNIST IDX files (the embedded sample by default).") var data = "Data/fashion-mnist-sample"
