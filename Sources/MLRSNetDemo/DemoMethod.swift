@@ -21,4 +21,13 @@ public enum DemoMethod: String, CaseIterable, Sendable {
         case .cosine: return "Cosine"
         }
     }
+
+    /// A name short enough for a plot legend.
+    public var shortTitle: String {
+        switch self {
+        case .mlrsnetMeta: return "MLR-SNet (meta)"
+        case .mlrsnetTransfer: return "MLR-SNet (CIFAR-10)"
+        default: return title
+        }
+    }
 }

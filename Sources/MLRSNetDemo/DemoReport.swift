@@ -59,7 +59,7 @@ struct DemoReport {
         var p = SVGPlot(title: "Learning rate of every step", xLabel: "epoch", yLabel: "learning rate")
         let perEpoch = Double(summary.stepsPerEpoch)
         for r in summary.runs {
-            p.series.append(.init(name: r.method.title, points: r.learningRates.enumerated().map { (Double($0.offset) / perEpoch, Double($0.element)) }))
+            p.series.append(.init(name: r.method.shortTitle, points: r.learningRates.enumerated().map { (Double($0.offset) / perEpoch, Double($0.element)) }))
         }
         return p
     }
@@ -67,7 +67,7 @@ struct DemoReport {
     func accuracyPlot() -> SVGPlot {
         var p = SVGPlot(title: "Test accuracy after each epoch", xLabel: "epoch", yLabel: "test accuracy (%)")
         for r in summary.runs {
-            p.series.append(.init(name: r.method.title, points: r.history.compactMap { e in
+            p.series.append(.init(name: r.method.shortTitle, points: r.history.compactMap { e in
                 e.test?.accuracy.map { (Double(e.epoch + 1), 100 * $0) } }))
         }
         return p
@@ -86,7 +86,7 @@ struct DemoReport {
                 points.append((Double(i + chunk.count) / Double(perEpoch), mean))
                 i += window
             }
-            p.series.append(.init(name: r.method.title, points: points))
+            p.series.append(.init(name: r.method.shortTitle, points: points))
         }
         return p
     }
