@@ -33,7 +33,8 @@ struct Demo: ParsableCommand {
         do {
             try DemoRunner(configuration: config, log: { say($0) }).run()
         } catch let e as DemoError {
-            throw CleanExit.message("error: \(e)")
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
