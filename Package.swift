@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Optim", targets: ["Optim"]),
         .library(name: "LearnedSchedule", targets: ["LearnedSchedule"]),
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
+        .library(name: "MLRSNetDemo", targets: ["MLRSNetDemo"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -34,15 +35,18 @@ let package = Package(
         .target(name: "Training", dependencies: ["NN", "Tensor", "Optim", "Schedules", "Datasets"]),
         .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"], resources: [.copy("Pretrained")]),
         .target(name: "MetaLearning", dependencies: ["LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules"]),
+        // `mlrsnet demo`'s logic (a library so a test can run the quick demo end to end).
+        .target(name: "MLRSNetDemo", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "Datasets", "NN", "Tensor", "Optim", "Schedules"]),
         .executableTarget(
             name: "mlrsnet",
-            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "mlrsnet-bench",
             dependencies: ["Tensor", "NN", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
+        .testTarget(name: "MLRSNetDemoTests", dependencies: ["MLRSNetDemo", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
