@@ -92,6 +92,7 @@ struct AdaptiveOptions: ParsableArguments {
             let setup: RunSetup, updater: any StepUpdater
             do { setup = try RunSetup.build(o); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: v, bounds: bounds) }
             catch { throw CleanExit.message("error: \(error)") }
+            if rows.isEmpty { for line in setup.summary { say(line) } }
             say("== \(prefix) \(formatGridValue(v)) → \(o.out!)")
             say("schedule: \(updater.summary)")
             do { rows.append((v, o.out!, try o.execute(setup: setup, updater: updater).history)) }
@@ -124,8 +125,9 @@ struct AdaptiveOptions: ParsableArguments {
             }
             let isBest = best.map { $0.0.value == r.value } ?? false
             csv += "\(formatGridValue(r.value)),\(f(last?.validation)),\(f(last?.test)),\(last.map { String($0.learningRate) } ?? ""),\(r.history == nil),\(isBest)\n"
-            say(String(format: "%-10@ %16@  %10@  %@%@", formatGridValue(r.value), f(last?.validation), f(last?.test),
-                       last.map { String(format: "%.4g", $0.learningRate) } ?? "diverged", isBest ? "   ← best" : ""))
+            func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+            say(pad(formatGridValue(r.value), 10) + pad(f(last?.validation), 18) + pad(f(last?.test), 12)
+                + (last.map { String(format: "%.4g", $0.learningRate) } ?? "diverged") + (isBest ? "   ← best" : ""))
         }
         try csv.write(toFile: out + "/grid.csv", atomically: true, encoding: .utf8)
         if let b = best { say("best \(prefix): \(formatGridValue(b.0.value)) (by final \(b.1!.split) metric) in \(b.0.dir)") }
