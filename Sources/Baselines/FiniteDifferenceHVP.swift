@@ -23,6 +23,13 @@ public struct FiniteDifferenceHVP {
     /// H·v for training batch (`epoch`, `batch`); nil when v = 0 (then H·v = 0) — callers may skip the term.
     public func product(task: any TrainingTask, parameters: [Parameter], vector v: [Tensor], epoch: Int, batch: Int,
                         preStepState: [String: Tensor]) throws -> [Tensor]? {
+        try productAndGradientNorm(task: task, parameters: parameters, vector: v, epoch: epoch, batch: batch,
+                                   preStepState: preStepState)?.product
+    }
+
+    /// `product`, plus ‖(∇L(w + r·v) + ∇L(w − r·v))/2‖ — the norm of the batch's unclipped gradient at w, up to O(r²).
+    public func productAndGradientNorm(task: any TrainingTask, parameters: [Parameter], vector v: [Tensor], epoch: Int, batch: Int,
+                                       preStepState: [String: Tensor]) throws -> (product: [Tensor], gradientNorm: Double)? {
         precondition(v.count == parameters.count, "FiniteDifferenceHVP: \(v.count) tensors for \(parameters.count) parameters")
         let norm = dot(v, v).squareRoot()
         guard norm > 0, norm.isFinite else { return nil }
@@ -45,12 +52,18 @@ public struct FiniteDifferenceHVP {
         }
         let plus = try gradient(at: 1)
         var hv = try gradient(at: -1)     // ∇L(w − r v)
+        var squares = 0.0
+        for k in hv.indices {
+            var mean = plus[k]
+            mean.addScaled(hv[k], 1)
+            squares += Double(mean.dot(mean)) / 4
+        }
         for k in hv.indices {             // (plus − minus)/(2r)
             hv[k].scale(by: -1)
             hv[k].addScaled(plus[k], 1)
             hv[k].scale(by: 1 / (2 * r))
         }
         try task.restore(checkpointTensors: savedTaskState)
-        return hv
+        return (hv, squares.squareRoot())
     }
 }

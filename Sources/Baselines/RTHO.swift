@@ -19,6 +19,10 @@ import Training
 /// (`FiniteDifferenceHVP`: BatchNorm running statistics frozen, the language model's carried state put back to its
 /// value before the batch, weights restored exactly afterwards).
 ///
+/// Gradient clipping (`clipNorm`, the trainer's clip): the step is then w − α·c·d with c = m/‖g‖ < 1, and the
+/// tangent uses c·H·Z (c from the unclipped gradient norm at w, the FD gradients' mean), neglecting ∂c/∂w. Without
+/// this the tangent of a clipped run (e.g. PTB, LR 20, clip 0.25) grows as if the LR were 1/c times larger.
+///
 /// Every `hyperInterval` steps, before the step: hypergradient h = ⟨∇L_val(w_t), Z_t⟩ from one validation batch
 /// (`MetaValidationSource.validationStep`, batches cycled), α ← α − β·h (β = hyper-LR), clamped to `bounds`.
 /// Cost per step: two extra forward/backward passes (HVP) plus one validation pass per hyper-step.
@@ -28,6 +32,8 @@ public final class RTHOUpdate: StepUpdater {
     public let hyperInterval: Int
     public let bounds: AdaptiveLRBounds
     public let hvp: FiniteDifferenceHVP
+    /// The gradient clipping the trainer applies (nil: none).
+    public let clipNorm: Float?
     public private(set) var learningRate: Float
     /// Hyper-steps taken (also the index of the next validation batch).
     public private(set) var hyperSteps = 0
@@ -41,13 +47,15 @@ public final class RTHOUpdate: StepUpdater {
     private var nextPreStepState: [String: Tensor] = [:]
 
     public init(task: any MetaValidationSource, initialLR: Float, hyperLR: Float, hyperInterval: Int = 1,
-                bounds: AdaptiveLRBounds = .unbounded, hvp: FiniteDifferenceHVP = FiniteDifferenceHVP()) throws {
+                bounds: AdaptiveLRBounds = .unbounded, hvp: FiniteDifferenceHVP = FiniteDifferenceHVP(), clipNorm: Float? = nil) throws {
         guard initialLR.isFinite else { throw AdaptiveError.invalid("RTHO: initial LR must be finite, got \(initialLR)") }
         guard hyperLR.isFinite, hyperLR >= 0 else { throw AdaptiveError.invalid("RTHO: hyper-LR must be finite and ≥ 0, got \(hyperLR)") }
         guard hyperInterval >= 1 else { throw AdaptiveError.invalid("RTHO: hyper-interval must be ≥ 1, got \(hyperInterval)") }
         guard task.validationBatchCount > 0 else { throw AdaptiveError.invalid("RTHO needs validation data (e.g. --validation-per-class N)") }
         self.task = task; self.learningRate = bounds.clamp(initialLR); self.hyperLR = hyperLR
         self.hyperInterval = hyperInterval; self.bounds = bounds; self.hvp = hvp
+        if let c = clipNorm, !(c > 0) { throw AdaptiveError.invalid("RTHO: clip norm must be positive, got \(c)") }
+        self.clipNorm = clipNorm
     }
 
     public func update(parameters: [Parameter], optimizer: any Optimizer, signal: TrainingSignal) throws -> Float {
@@ -56,10 +64,13 @@ public final class RTHOUpdate: StepUpdater {
         if !tangent.isEmpty && signal.step % hyperInterval == 0 { hyperStep(parameters) }
         optimizer.direction(parameters, into: &direction)
         let λ = coupledWeightDecay(of: optimizer)
-        if !tangent.isEmpty, let hz = try hvp.product(task: task, parameters: parameters, vector: tangent,
+        if !tangent.isEmpty, let (hz, gradNorm) = try hvp.productAndGradientNorm(task: task, parameters: parameters, vector: tangent,
                                                        epoch: signal.epoch, batch: batch, preStepState: preStepState) {
+            // The trainer's clip factor (as clipGradientNorm computes it); 1 without clipping.
+            let c = clipNorm.map { Float(min(1, Double($0) / (gradNorm + 1e-6))) } ?? 1
             for k in tangent.indices {
-                var y = hz[k]                                  // (H + λI)·Z
+                var y = hz[k]                                  // (c·H + λI)·Z
+                if c != 1 { y.scale(by: c) }
                 if λ != 0 { y.addScaled(tangent[k], λ) }
                 tangent[k].addScaled(y, -learningRate)
             }
@@ -88,7 +99,7 @@ public final class RTHOUpdate: StepUpdater {
     public func epochEnded(_ epoch: Int, validationLoss: Float?) {}
 
     public var summary: String {
-        "RTHO (forward-mode LR hypergradient, hyper-LR β = \(hyperLR), every \(hyperInterval) step(s), finite-difference HVP ε = \(hvp.epsilon), bounds \(bounds.text))"
+        "RTHO (forward-mode LR hypergradient, hyper-LR β = \(hyperLR), every \(hyperInterval) step(s), finite-difference HVP ε = \(hvp.epsilon), bounds \(bounds.text)\(clipNorm.map { ", clip-aware tangent (clip \($0))" } ?? ""))"
     }
 
     public var checkpointTensors: [String: Tensor] {

@@ -54,7 +54,8 @@ struct AdaptiveOptions: ParsableArguments {
     }
 
     /// The step updater of one run; `value` is the swept hyper-parameter (hyper-LR, or α for L4).
-    func makeUpdater(_ schedule: ScheduleChoice, setup: RunSetup, lr: Double, value: Double?, bounds: AdaptiveLRBounds) throws -> any StepUpdater {
+    func makeUpdater(_ schedule: ScheduleChoice, setup: RunSetup, lr: Double, value: Double?, bounds: AdaptiveLRBounds,
+                     clip: Float?) throws -> any StepUpdater {
         switch schedule {
         case .hd:
             return try HypergradientUpdate(initialLR: Float(lr), hyperLR: Float(value ?? hyperLR!), bounds: bounds)
@@ -63,7 +64,7 @@ struct AdaptiveOptions: ParsableArguments {
         case .rtho:
             guard let task = setup.task as? any MetaValidationSource else { throw CLIError("RTHO needs a task with validation data") }
             return try RTHOUpdate(task: task, initialLR: Float(lr), hyperLR: Float(value ?? hyperLR!), hyperInterval: rthoInterval,
-                                  bounds: bounds, hvp: FiniteDifferenceHVP(epsilon: Float(rthoEpsilon)))
+                                  bounds: bounds, hvp: FiniteDifferenceHVP(epsilon: Float(rthoEpsilon)), clipNorm: clip)
         default:
             preconditionFailure("not an adaptive schedule: \(schedule)")
         }
@@ -78,7 +79,7 @@ struct AdaptiveOptions: ParsableArguments {
         } catch { throw CleanExit.message("error: \(error)") }
         guard let (values, prefix) = try grid(schedule) else {
             let setup: RunSetup, updater: any StepUpdater
-            do { setup = try RunSetup.build(options); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: nil, bounds: bounds) }
+            do { setup = try RunSetup.build(options); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: nil, bounds: bounds, clip: options.clip) }
             catch { throw CleanExit.message("error: \(error)") }
             for line in setup.summary { say(line) }
             say("schedule: \(updater.summary)")
@@ -90,7 +91,7 @@ struct AdaptiveOptions: ParsableArguments {
             var o = options
             o.out = options.out! + "/\(prefix)-\(formatGridValue(v))"
             let setup: RunSetup, updater: any StepUpdater
-            do { setup = try RunSetup.build(o); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: v, bounds: bounds) }
+            do { setup = try RunSetup.build(o); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: v, bounds: bounds, clip: o.clip) }
             catch { throw CleanExit.message("error: \(error)") }
             if rows.isEmpty { for line in setup.summary { say(line) } }
             say("== \(prefix) \(formatGridValue(v)) → \(o.out!)")

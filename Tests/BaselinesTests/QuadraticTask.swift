@@ -79,12 +79,13 @@ final class QuadraticTask: MetaValidationSource {
 }
 
 /// Runs `steps` trainer-style steps (zero gradients, training gradient, updater) and returns the LRs.
-func runSteps(_ task: QuadraticTask, _ updater: any StepUpdater, _ optimizer: any Optimizer, steps: Int) throws -> [Float] {
+func runSteps(_ task: QuadraticTask, _ updater: any StepUpdater, _ optimizer: any Optimizer, steps: Int, clip: Float? = nil) throws -> [Float] {
     var lrs: [Float] = []
     for t in 0..<steps {
         let p = task.weights.parameters
         for q in p { q.zeroGrad() }
         let loss = task.trainStep(epoch: t / task.batchesPerEpoch, batch: t % task.batchesPerEpoch)
+        if let clip { _ = clipGradientNorm(p, maxNorm: clip) }
         let signal = TrainingSignal(step: t, stepsPerEpoch: task.batchesPerEpoch, trainingLoss: loss)
         lrs.append(try updater.update(parameters: p, optimizer: optimizer, signal: signal))
     }

@@ -77,6 +77,22 @@ import Training
         #expect(rtho.hyperSteps == 5)
     }
 
+    /// With gradient clipping the step is w − α·c·g (c = m/‖g‖); the tangent uses c·H·Z. 1-D, a = 1, w₀ = 2, m = 0.5
+    /// (clipping active throughout): Z ← Z − α·c·Z − c·g, reference in Double.
+    @Test func clippedRunScalesTheTangentByTheClipFactor() throws {
+        let t = QuadraticTask(diagonal: [1], linear: [[0]], w0: [2])
+        let rtho = try RTHOUpdate(task: t, initialLR: 0.1, hyperLR: 0, clipNorm: 0.5)
+        _ = try runSteps(t, rtho, SGD(), steps: 6, clip: 0.5)
+        var w = 2.0, z = 0.0
+        for _ in 0..<6 {
+            let c = min(1, 0.5 / (abs(w) + 1e-6))
+            z = z - 0.1 * c * z - c * w
+            w -= 0.1 * c * w
+        }
+        #expect(abs(Double(rtho.tangent[0].scalars[0]) - z) < 1e-4 * abs(z), "tangent \(rtho.tangent[0].scalars[0]) vs \(z)")
+        #expect(throws: AdaptiveError.self) { try RTHOUpdate(task: t, initialLR: 0.1, hyperLR: 0, clipNorm: 0) }
+    }
+
     @Test func rejectsBadConfiguration() throws {
         let t = QuadraticTask(diagonal: [1], linear: [[0]], w0: [1])
         #expect(throws: AdaptiveError.self) { try RTHOUpdate(task: t, initialLR: 0.1, hyperLR: -1) }

@@ -64,7 +64,7 @@ import Training
         var rng = RandomGenerator(seed: 8)
         let lm = LSTMLanguageModel(vocabularySize: 12, embeddingSize: 6, hiddenSize: 6, layers: 2, dropout: 0.2, tiedWeights: false, rng: &rng)
         let task = LanguageModelTask(model: lm, corpus: corpus, batchSize: 4, bptt: 6, seed: 3)
-        let rtho = try RTHOUpdate(task: task, initialLR: 0.5, hyperLR: 0.05)
+        let rtho = try RTHOUpdate(task: task, initialLR: 0.5, hyperLR: 0.05, clipNorm: 0.25)
         return try Trainer(task: task, optimizer: SGD(weightDecay: 5e-6), updater: rtho,
                            options: TrainerOptions(epochs: 2, clipNorm: 0.25, outputDirectory: dir, progress: .none, interruptAfterStep: interruptAfter))
     }
