@@ -32,3 +32,9 @@ if [[ $WHAT == ptb || $WHAT == all ]]; then
   $P --optimizer adam --beta1 0 --schedule l4 --l4-alpha-grid 0.1,0.05,0.01,0.005 --out $D/l4-adam
   $P --optimizer sgd --lr 20 --schedule rtho --hyper-lr-grid 1,0.5,0.1,0.05 --out $D/rtho-sgd
 fi
+
+if [[ $WHAT == ptb-extra || $WHAT == all ]]; then
+  # Below the paper's RTHO grid (its 1, 0.5, 0.1 blow up at this scale; see README).
+  P="$M --dataset ptb --model lstm --hidden 200 --layers 2 --train-tokens 30000 --eval-tokens 20000 --batch-size 20 --bptt 35 --clip 0.25 --weight-decay 5e-6 --epochs 1"
+  $P --optimizer sgd --lr 20 --schedule rtho --hyper-lr-grid 0.01,0.001 --out $OUT/ptb/rtho-sgd-below-grid
+fi

@@ -27,6 +27,7 @@ for method in sorted(os.listdir(root)):
         for r in g:
             v = r['final_validation'] or r['final_test']
             if not text and v: v = '%.1f%%' % (100 * float(v))
+            if text and v and float(v) > 1e6: v = 'blew up (ppl > 1e6, LR %.3g)' % float(r['final_lr'])
             parts.append('%s: %s' % (r[key], 'diverged' if r['diverged'] == 'true' else v))
             if r['best'] == 'true': best = os.path.join(d, '%s-%s' % (key, r[key])); value = r[key]
         gridtext = '; '.join(parts)
