@@ -73,10 +73,13 @@ struct AdaptiveOptions: ParsableArguments {
     /// Runs `train` with an adaptive method: one run, or a sweep over the grid with the best run reported.
     func run(_ schedule: ScheduleChoice, options: RunOptions, lr: Double, lrBounds: String?) throws {
         let bounds: AdaptiveLRBounds
-        do {
-            let b = try parseBounds(lrBounds)
-            bounds = lrBounds == nil ? .unbounded : try AdaptiveLRBounds(minimum: Float(b.minimum), maximum: Float(b.maximum))
-        } catch { throw CleanExit.message("error: \(error)") }
+        if let text = lrBounds {
+            let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1] else { throw CleanExit.message("error: --lr-bounds must be 'min,max', got '\(text)'") }
+            do { bounds = try AdaptiveLRBounds(minimum: lo, maximum: hi) } catch { throw CleanExit.message("error: --lr-bounds: \(error)") }
+        } else {
+            bounds = .unbounded
+        }
         guard let (values, prefix) = try grid(schedule) else {
             let setup: RunSetup, updater: any StepUpdater
             do { setup = try RunSetup.build(options); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: nil, bounds: bounds, clip: options.clip) }
