@@ -1,4 +1,5 @@
 import Baselines
+import Datasets
 import Foundation
 import NN
 import Optim
@@ -97,5 +98,52 @@ import Training
         let t = QuadraticTask(diagonal: [1], linear: [[0]], w0: [1])
         #expect(throws: AdaptiveError.self) { try RTHOUpdate(task: t, initialLR: 0.1, hyperLR: -1) }
         #expect(throws: AdaptiveError.self) { try RTHOUpdate(task: t, initialLR: 0.1, hyperLR: 1, hyperInterval: 0) }
+    }
+}
+
+/// The finite-difference HVP on a language model: it re-runs the batch from the given carried LSTM state, and puts
+/// the model's current state, weights and gradients back exactly.
+@Suite struct LanguageModelHVPTests {
+    @Test func usesThePreStepStateAndRestoresEverything() throws {
+        var g = RandomGenerator(seed: 4)
+        var vocab = Vocabulary()
+        for i in 0..<12 { _ = vocab.add("w\(i)") }
+        func text(_ n: Int) -> [Int32] { (0..<n).map { i in Int32((i * 5 + Int(g.next() % 4)) % 12) } }
+        let corpus = PennTreebank(vocabulary: vocab, train: text(200), valid: text(60), test: text(60))
+        var rng = RandomGenerator(seed: 8)
+        let lm = LSTMLanguageModel(vocabularySize: 12, embeddingSize: 6, hiddenSize: 6, layers: 1, dropout: 0, tiedWeights: false, rng: &rng)
+        let task = LanguageModelTask(model: lm, corpus: corpus, batchSize: 4, bptt: 5, seed: 3)
+        let params = lm.parameters
+        task.beginEpoch(0)
+        _ = task.trainStep(epoch: 0, batch: 0)
+        let before1 = task.checkpointTensors           // carried state before batch 1
+        for p in params { p.zeroGrad() }
+        _ = task.trainStep(epoch: 0, batch: 1)
+        let after1 = task.checkpointTensors
+        let values = params.map { $0.value.scalars }, grads = params.map { $0.grad.scalars }
+        var vr = RandomGenerator(seed: 2)
+        let v = params.map { Tensor.normal($0.value.shape, std: 1, using: &vr) }
+        let fd = FiniteDifferenceHVP(epsilon: 1e-2)
+        let hv = try #require(try fd.product(task: task, parameters: params, vector: v, epoch: 0, batch: 1, preStepState: before1))
+        #expect(params.map { $0.value.scalars } == values)
+        #expect(params.map { $0.grad.scalars } == grads)
+        #expect(task.checkpointTensors.mapValues(\.scalars) == after1.mapValues(\.scalars))
+        // The same difference written out: gradients of batch 1 at w ± r·v, each from the state before batch 1.
+        let r = Float(1e-2 / v.reduce(0.0) { $0 + Double($1.dot($1)) }.squareRoot())
+        func grad(_ s: Float) throws -> [Tensor] {
+            for (k, p) in params.enumerated() { p.value = Tensor(shape: p.value.shape, values: values[k]); p.value.addScaled(v[k], s * r); p.zeroGrad() }
+            try task.restore(checkpointTensors: before1)
+            _ = task.trainStep(epoch: 0, batch: 1)
+            return params.map(\.grad)
+        }
+        let plus = try grad(1), minus = try grad(-1)
+        for k in params.indices {
+            let expected = (plus[k] - minus[k]).scalars.map { $0 / (2 * r) }
+            #expect(zip(hv[k].scalars, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "parameter \(params[k].name)")
+        }
+        // From another carried state (a fresh one) the product differs: the state matters and is honoured.
+        for (k, p) in params.enumerated() { p.value = Tensor(shape: p.value.shape, values: values[k]) }
+        let fresh = try #require(try fd.product(task: task, parameters: params, vector: v, epoch: 0, batch: 1, preStepState: [:]))
+        #expect(zip(fresh, hv).contains { $0.scalars != $1.scalars })
     }
 }
