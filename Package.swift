@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "LearnedSchedule", targets: ["LearnedSchedule"]),
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
         .library(name: "MLRSNetDemo", targets: ["MLRSNetDemo"]),
+        .library(name: "Baselines", targets: ["Baselines"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -35,11 +36,12 @@ let package = Package(
         .target(name: "Training", dependencies: ["NN", "Tensor", "Optim", "Schedules", "Datasets"]),
         .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"], resources: [.copy("Pretrained")]),
         .target(name: "MetaLearning", dependencies: ["LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules"]),
+        .target(name: "Baselines", dependencies: ["Training", "Optim", "NN", "Tensor", "Schedules"]),
         // `mlrsnet demo`'s logic (a library so a test can run the quick demo end to end).
         .target(name: "MLRSNetDemo", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "Datasets", "NN", "Tensor", "Optim", "Schedules"]),
         .executableTarget(
             name: "mlrsnet",
-            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "mlrsnet-bench",
             dependencies: ["Tensor", "NN", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning",
@@ -47,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor", "NN", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "MLRSNetDemoTests", dependencies: ["MLRSNetDemo", "TestSupport"]),
+        .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),

@@ -12,6 +12,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Use the first K test images per class.") var testPerClass: Int?
     @Option(help: "Hold out N training images per class as a validation set (disjoint from training; 0 = none).")
     var validationPerClass = 0
+    @Option(help: "Use only the first N tokens of the PTB training text (reduced-scale runs).") var trainTokens: Int?
+    @Option(help: "Use only the first N tokens of the PTB validation and test texts (reduced-scale runs).") var evalTokens: Int?
     @Flag(inversion: .prefixedNo, help: "Random crop (padding 4) and, for CIFAR, horizontal flip.") var augment = false
     @Flag(inversion: .prefixedNo, help: "Per-channel normalisation.") var normalize = true
 
@@ -59,6 +61,8 @@ struct RunOptions: ParsableArguments {
         guard (0..<1).contains(beta1) else { throw ValidationError("--beta1 must be in [0, 1) (got \(beta1))") }
         if let clip, !(clip > 0) { throw ValidationError("--clip must be positive (got \(clip))") }
         if let k = trainPerClass, k < 1 { throw ValidationError("--train-per-class must be at least 1 (got \(k))") }
+        if let n = evalTokens, n < 20 { throw ValidationError("--eval-tokens must be at least 20 (got \(n))") }
+        if let n = trainTokens, n < 2 { throw ValidationError("--train-tokens must be at least 2 (got \(n))") }
         if let k = testPerClass, k < 1 { throw ValidationError("--test-per-class must be at least 1 (got \(k))") }
         guard validationPerClass >= 0 else { throw ValidationError("--validation-per-class must be ≥ 0 (got \(validationPerClass))") }
         guard bptt >= 1, hidden >= 1, layers >= 1 else { throw ValidationError("--bptt, --hidden and --layers must be at least 1") }

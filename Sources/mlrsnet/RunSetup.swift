@@ -23,7 +23,9 @@ struct RunSetup {
         switch o.dataset {
         case .ptb:
             guard model == .lstm else { throw CLIError("--dataset ptb needs --model lstm (got \(o.model))") }
-            let corpus = try PennTreebank.load(directory: path)
+            var corpus = try PennTreebank.load(directory: path)
+            if let n = o.trainTokens { corpus.train = Array(corpus.train.prefix(n)) }
+            if let n = o.evalTokens { corpus.valid = Array(corpus.valid.prefix(n)); corpus.test = Array(corpus.test.prefix(n)) }
             let lm = LSTMLanguageModel(vocabularySize: corpus.vocabulary.count, embeddingSize: o.hidden, hiddenSize: o.hidden,
                                        layers: o.layers, dropout: o.dropout, tiedWeights: o.tied, rng: &rng)
             task = LanguageModelTask(model: lm, corpus: corpus, batchSize: o.batchSize, bptt: o.bptt, seed: o.seed)

@@ -29,7 +29,8 @@ struct Train: ParsableCommand {
     @Option(help: "Minimum LR (cosine, sgdr, plateau).") var minLR: Double = 0
     @Option(help: "MLR-SNet artifact(s) for --schedule mlrsnet: one file (plug-and-play), or three comma-separated files for the reference's staged policy (switch at T/3 and 2T/3, γ recomputed from the current loss).")
     var scheduler: String?
-    @Option(help: "MLR-SNet LR bounds, e.g. 0,1 (min,max).") var lrBounds: String?
+    @Option(help: "MLR-SNet LR bounds, e.g. 0,1 (min,max); also clamps the LR of --schedule hd, l4, rtho.") var lrBounds: String?
+    @OptionGroup(title: "Adaptive baselines (--schedule hd, l4, rtho)") var adaptive: AdaptiveOptions
 
     var scheduleConfig: ScheduleConfig {
         switch schedule {
@@ -43,6 +44,7 @@ struct Train: ParsableCommand {
         case .sgdr: return ScheduleConfig(kind: "sgdr", parameters: ["initial": .number(lr), "t0": .number(Double(t0)), "tMult": .number(Double(tMult)), "minimum": .number(minLR)])
         case .plateau: return ScheduleConfig(kind: "plateau", parameters: ["initial": .number(lr), "factor": .number(gamma ?? 0.25), "patience": .number(Double(patience)), "minimum": .number(minLR)])
         case .mlrsnet: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // replaced by the artifact
+        case .hd, .l4, .rtho: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // not used: a StepUpdater
         }
     }
 
@@ -54,7 +56,9 @@ struct Train: ParsableCommand {
         if let milestones, milestones.split(separator: ",").contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
             throw ValidationError("--milestones must be comma-separated epoch numbers, e.g. 100,150 (got \(milestones))")
         }
-        if schedule == .mlrsnet {
+        try adaptive.validate(schedule, options: options)
+        if schedule.isAdaptive {
+        } else if schedule == .mlrsnet {
             guard scheduler != nil else { throw ValidationError("--schedule mlrsnet needs --scheduler FILE (a meta-trained artifact)") }
         } else {
             do { _ = try scheduleConfig.makeSchedule() } catch { throw ValidationError("--schedule: \(error)") }
@@ -63,6 +67,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         Interruption.install()
+        if schedule.isAdaptive { return try adaptive.run(schedule, options: options, lr: lr, lrBounds: lrBounds) }
         let setup: RunSetup
         let schedule: AnySchedule
         do {
