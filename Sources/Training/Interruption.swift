@@ -13,6 +13,9 @@ public enum Interruption {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        // A full disk or a file-size limit must give a write error (reported clearly), not kill the process.
+        signal(SIGXFSZ, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// Whether a stop was requested.
