@@ -42,7 +42,9 @@ struct CLI {
         let process = Process()
         let stdoutPath: String, stderrPath: String
 
-        init(_ arguments: [String], environment: [String: String] = [:], logDirectory: String, tag: String, shellPrefix: String? = nil) throws {
+        /// `watch`: log files whose current inode `waitForRows` must see replaced.
+        init(_ arguments: [String], environment: [String: String] = [:], logDirectory: String, tag: String, shellPrefix: String? = nil,
+             watch: [String] = []) throws {
             guard let exe = CLI.executable else { throw CLIMissing() }
             stdoutPath = logDirectory + "/\(tag).stdout"
             stderrPath = logDirectory + "/\(tag).stderr"
@@ -64,6 +66,7 @@ struct CLI {
             process.currentDirectoryURL = URL(fileURLWithPath: TestData.repositoryRoot)
             process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
             process.standardError = FileHandle(forWritingAtPath: stderrPath)
+            for f in watch { initialInodes[f] = CLI.inode(f) }
             try process.run()
         }
 
@@ -87,14 +90,19 @@ struct CLI {
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
         var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
 
-        /// Polls `file` until it has at least `rows` complete data rows (after a header) or the process ends.
+        /// Polls `file` until this process has rewritten it (a run starts its logs anew or cuts them back to its
+        /// checkpoint, atomically: a new inode) and it has at least `rows` complete data rows (after a header),
+        /// or the process ends.
         func waitForRows(_ file: String, atLeast rows: Int, timeout: Double = 120) {
             let deadline = Date().addingTimeInterval(timeout)
             while process.isRunning && Date() < deadline {
-                if CLI.dataRows(file) >= rows { return }
+                if CLI.inode(file) != initialInodes[file, default: CLI.inode(file)] && CLI.dataRows(file) >= rows { return }
                 usleep(1000)
             }
         }
+
+        /// Inodes of the logs when the process was started (see `waitForRows`).
+        var initialInodes: [String: UInt64] = [:]
     }
 
     /// Runs to completion; records an issue when the exit status is not `expect`.
@@ -106,6 +114,12 @@ struct CLI {
         #expect(!signalled, "mlrsnet \(tag) was killed by signal \(status): \(r.stderr)")
         if let e = expect { #expect(status == e, "mlrsnet \(tag) exited with \(status), expected \(e): \(r.stderr)") }
         return r
+    }
+
+    /// A file's inode (0 when it does not exist).
+    static func inode(_ path: String) -> UInt64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_ino) : 0
     }
 
     /// Complete data rows of a CSV log (lines ending in a newline, minus the header).
