@@ -100,7 +100,7 @@ public enum SafeTensors {
                 count = m
             }
             guard count <= (end - begin) / width, count * width == end - begin else {
-                throw .badHeader("entry '\(name)' shape \(shape) needs \(count * width) bytes but its offsets span \(end - begin)")
+                throw .badHeader("entry '\(name)' shape \(shape) needs \(count) × \(width) bytes but its offsets span \(end - begin)")
             }
             var values = [Float](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { p in

@@ -98,9 +98,10 @@ enum FuzzSeeds {
     static var gzip: [UInt8] { [UInt8](FileManager.default.contents(atPath: TestData.demoFashionMNIST + "/t10k-labels-idx1-ubyte.gz")!) }
 
     /// A ustar archive with `files` (name → bytes), written as tar does.
-    static func tar(_ files: [(String, [UInt8])]) -> [UInt8] {
+    /// With `paxFirst`, the first file is written as a pax extended header ('x') for the next.
+    static func tar(_ files: [(String, [UInt8])], paxFirst: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
-        for (name, data) in files {
+        for (index, (name, data)) in files.enumerated() {
             var h = [UInt8](repeating: 0, count: 512)
             for (i, c) in name.utf8.enumerated() { h[i] = c }
             func field(_ at: Int, _ len: Int, _ v: Int) {
@@ -109,7 +110,7 @@ enum FuzzSeeds {
                 for (i, c) in padded.enumerated() { h[at + i] = c }
             }
             field(100, 8, 0o644); field(108, 8, 0); field(116, 8, 0); field(124, 12, data.count); field(136, 12, 0)
-            h[156] = UInt8(ascii: "0")
+            h[156] = paxFirst && index == 0 ? UInt8(ascii: "x") : UInt8(ascii: "0")
             for (i, c) in "ustar\0".utf8.enumerated() { h[257 + i] = c }
             h[263] = UInt8(ascii: "0"); h[264] = UInt8(ascii: "0")
             for i in 148..<156 { h[i] = 0x20 }
@@ -173,8 +174,11 @@ func fuzzTrainer(dir: String) throws -> Trainer {
 
     @Test func tarAndCIFAR() throws {
         let tar = FuzzSeeds.tar([("cifar-10-batches-bin/", []), ("cifar-10-batches-bin/test_batch.bin", FuzzSeeds.cifar)])
-        let t = fuzz("tar", tar, count: 700, mutatorSeed: 4) { _ = try Tar.entries($0, path: "fuzz.tar") }
+        let t = fuzz("tar", tar, count: 500, mutatorSeed: 4) { _ = try Tar.entries($0, path: "fuzz.tar") }
         #expect(t.values > 0 && t.errors > 0)
+        let pax = FuzzSeeds.tar([("PaxHeaders/a", Array("20 path=long/name/a\n11 size=3\n".utf8)), ("a", [1, 2, 3])], paxFirst: true)
+        let p = fuzz("tar-pax", pax, count: 300, mutatorSeed: 40) { _ = try Tar.entries($0, path: "fuzz.tar") }
+        #expect(p.values > 0)
         // CIFAR through the loader: a directory file and an archive, written for each mutation.
         let dir = try scratch("fuzz-cifar")
         defer { try? FileManager.default.removeItem(atPath: dir) }
