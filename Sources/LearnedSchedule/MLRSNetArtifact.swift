@@ -234,9 +234,8 @@ public struct MLRSNetArtifact: Sendable, Equatable {
         let gamma = try gammaPolicy(metadata)
         var gammaValue: Double? = nil
         if let text = metadata["gamma"] {
-            guard let g = Double(text), g.isFinite, g > 0, g <= maximumGamma else {
-                throw .invalidMetadata(key: "gamma", value: text, reason: "must be a number in (0, \(maximumGamma)]")
-            }
+            guard let g = Double(text), g.isFinite, g > 0 else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be a finite number > 0") }
+            guard g <= maximumGamma else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be at most \(maximumGamma)") }
             gammaValue = g
         }
         let normalisation: InputNormalisation
@@ -332,9 +331,8 @@ public struct MLRSNetArtifact: Sendable, Equatable {
         switch try required(m, "gamma_policy") {
         case "fixed":
             let text = try required(m, "gamma")
-            guard let g = Double(text), g.isFinite, g > 0, g <= maximumGamma else {
-                throw .invalidMetadata(key: "gamma", value: text, reason: "must be a number in (0, \(maximumGamma)]")
-            }
+            guard let g = Double(text), g.isFinite, g > 0 else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be a finite number > 0") }
+            guard g <= maximumGamma else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be at most \(maximumGamma)") }
             return .fixed(g)
         case "reference": return .reference(classes: try integer(m, "gamma_count", minimum: 2))
         case "reference-perplexity": return .referencePerplexity(vocabularySize: try integer(m, "gamma_count", minimum: 2))

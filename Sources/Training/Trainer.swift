@@ -138,7 +138,7 @@ public final class Trainer {
 
     /// Restores the run's state and position from a checkpoint (on disk or in memory) and drops log rows newer than it.
     private func restorePosition(_ cp: Checkpoint) throws {
-        guard cp.batch < max(task.batchesPerEpoch, 1) else {
+        guard cp.batch <= task.batchesPerEpoch else {   // (= at the end of an epoch interrupted before its evaluation)
             throw TrainingError.incompatibleCheckpoint("the checkpoint is at batch \(cp.batch) of an epoch, this run has \(task.batchesPerEpoch) batches per epoch")
         }
         try cp.restore(model: task.model, optimizer: optimizer, updater: updater, task: task)
