@@ -69,7 +69,7 @@ public struct Checkpoint {
             }
         }
         do { try AtomicFile.write(bytes, to: path) }
-        catch { throw TrainingError.unwritable("\(error)") }
+        catch let e as AtomicFileError { throw TrainingError.unwritable("\(e.path): \(e.reason)") }
     }
 
     /// Reads and verifies a checkpoint (format, version, checksum).

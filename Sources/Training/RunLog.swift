@@ -41,12 +41,10 @@ public final class RunLog {
         precondition(values.count == columns.count, "RunLog.append: \(values.count) values for \(columns.count) columns")
         let csvLine = values.map { $0?.csv ?? "" }.joined(separator: ",") + "\n"
         let json = "{" + zip(columns, values).map { "\"\($0)\":\($1?.json ?? "null")" }.joined(separator: ",") + "}\n"
-        do {
-            try csv!.write(contentsOf: Data(csvLine.utf8))
-            try jsonl!.write(contentsOf: Data(json.utf8))
-        } catch {
-            throw TrainingError.unwritable("\(csvPath): \(OutputDirectory.reason(error))")
-        }
+        do { try csv!.write(contentsOf: Data(csvLine.utf8)) }
+        catch { throw TrainingError.unwritable("\(csvPath): \(OutputDirectory.reason(error))") }
+        do { try jsonl!.write(contentsOf: Data(json.utf8)) }
+        catch { throw TrainingError.unwritable("\(jsonlPath): \(OutputDirectory.reason(error))") }
     }
 
     /// Keeps only the rows whose value in `column` satisfies `keep` (rewrites both files atomically).

@@ -45,6 +45,7 @@ import Training
         let small = dir + "/small"
         let r2 = try CLI.run(SmallRuns.train(out: small, epochs: 1), logDirectory: dir, tag: "log", expect: 1, shellPrefix: "ulimit -f 1")
         #expect(r2.stderr.contains("cannot write") && r2.stderr.contains("File too large"), "\(r2.stderr)")
+        print("resource limits: ulimit -f 2048 → \(r.stderr.split(separator: "\n").last ?? ""); ulimit -f 1 → \(r2.stderr.split(separator: "\n").last ?? "")")
     }
 
     @Test func dataThatWouldNotFitInMemory() throws {
