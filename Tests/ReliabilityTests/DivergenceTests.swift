@@ -212,3 +212,26 @@ func allFinite(_ model: any Layer) -> Bool {
         #expect(meta.cell.stepsAdvanced == 10)
     }
 }
+
+/// The CLI flag end to end: an absurd LR (1e6) diverges within the first epoch; `stop` exits 1 with the
+/// reason, `backoff:0.001:3` reloads three times (logged to divergence.jsonl) and completes.
+@Suite(.serialized) struct DivergenceCLITests {
+    @Test func onDivergenceFlag() throws {
+        guard CLI.require() != nil else { return }
+        let dir = try scratch("cli-divergence")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let stop = try CLI.run(SmallRuns.train(out: dir + "/stop", epochs: 2, extra: ["--lr", "1e6", "--schedule", "fixed"]),
+                               logDirectory: dir, tag: "stop", expect: 1)
+        #expect(stop.stderr.contains("training diverged") && stop.stderr.contains("--on-divergence backoff"), "\(stop.stderr)")
+        let back = try CLI.run(SmallRuns.train(out: dir + "/backoff", epochs: 2,
+                                               extra: ["--lr", "1e6", "--schedule", "fixed", "--on-divergence", "backoff:0.001:3"]),
+                               logDirectory: dir, tag: "backoff")
+        #expect(back.stderr.contains("backing off (1 of 3)"), "\(back.stderr)")
+        let events = try String(contentsOfFile: dir + "/backoff/divergence.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(events.count >= 1 && events.count <= 3)
+        #expect(csvColumn(dir + "/backoff/steps.csv", "step") == (0..<(2 * SmallRuns.stepsPerEpoch)).map(String.init))
+        let cp = try Checkpoint.read(dir + "/backoff/checkpoint.safetensors")
+        #expect(cp.metadata["divergence_backoffs"] == String(events.count))
+        try CLI.run(SmallRuns.train(out: dir + "/bad", epochs: 1, extra: ["--on-divergence", "sometimes"]), logDirectory: dir, tag: "bad", expect: 64)
+    }
+}
