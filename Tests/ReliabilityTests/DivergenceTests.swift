@@ -34,7 +34,10 @@ final class PoisonedTask: MetaValidationSource {
         defer { calls += 1 }
         let loss = base.trainStep(epoch: epoch, batch: batch)
         if nanLossAtCall.contains(calls) || alwaysNaNAt.contains([epoch, batch]) { return .nan }
-        if infGradientAtCall.contains(calls) { poison(model.parameters[1], .infinity) }
+        if infGradientAtCall.contains(calls) {   // the middle element of the largest gradient (the 16-wide path of the check)
+            let big = model.parameters.max { $0.grad.count < $1.grad.count }!
+            big.grad.withUnsafeMutableBufferPointer { $0[$0.count / 2 + 3] = .infinity }
+        }
         return loss
     }
 
@@ -47,7 +50,6 @@ final class PoisonedTask: MetaValidationSource {
         return loss
     }
 
-    private func poison(_ p: Parameter, _ v: Float) { p.grad.withUnsafeMutableBufferPointer { $0[0] = v } }
     private func fill(_ p: Parameter, _ v: Float) { p.grad.withUnsafeMutableBufferPointer { for i in 0..<$0.count { $0[i] = v } } }
 }
 
