@@ -59,6 +59,9 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LearnedScheduleTests", dependencies: ["LearnedSchedule", "Schedules", "SafeTensors"],
                     resources: [.copy("Fixtures")]),
+        // Interruption (child processes killed and resumed), divergence, fuzzed parsers, determinism, resource limits.
+        .testTarget(name: "ReliabilityTests", dependencies: ["Training", "MetaLearning", "LearnedSchedule", "Datasets", "SafeTensors",
+                                                             "NN", "Tensor", "Optim", "Schedules", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -80,6 +80,8 @@ public enum CIFAR {
             }
             total += bytes.count / recordSize
         }
+        try MemoryBudget.check(bytes: total * (pixelsPerImage * 4 + 4), for: "\(total) CIFAR images as floats",
+                               path: parts.first?.path ?? "CIFAR")
         var labels = [Int32](repeating: 0, count: total)
         var first = 0
         for (bytes, path) in parts {

@@ -9,6 +9,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable {
         case mismatch          // two files that must agree (e.g. images and labels) do not
         case notUTF8           // text that is not valid UTF-8
         case compressed        // a corrupt gzip stream
+        case tooLarge          // would need more memory than the limit (see `MemoryBudget`)
     }
     public var kind: Kind
     public var path: String

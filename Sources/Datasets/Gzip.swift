@@ -18,7 +18,7 @@ public enum Gzip {
             pos += 10
             if flags & 0x04 != 0 {   // FEXTRA
                 guard pos + 2 <= bytes.count else { throw .truncated }
-                pos += 2 + Int(bytes[pos]) | Int(bytes[pos + 1]) << 8
+                pos += 2 + (Int(bytes[pos]) | Int(bytes[pos + 1]) << 8)
             }
             for flag in [UInt8(0x08), 0x10] where flags & flag != 0 {   // FNAME, FCOMMENT: zero-terminated
                 while pos < bytes.count && bytes[pos] != 0 { pos += 1 }

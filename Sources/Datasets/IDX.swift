@@ -21,7 +21,11 @@ public enum IDX {
     /// Reads an IDX unsigned-byte file: returns its dimensions and raw bytes. Checks the magic number and
     /// that the file holds exactly the bytes its header promises.
     public static func readUnsignedBytes(_ path: String, expectedRank: Int) throws(DatasetError) -> (dims: [Int], data: [UInt8]) {
-        let bytes = try readDataFile(path)
+        try parseUnsignedBytes(try readDataFile(path), path: path, expectedRank: expectedRank)
+    }
+
+    /// Parses the bytes of an (uncompressed) IDX unsigned-byte file; `path` names it in errors.
+    public static func parseUnsignedBytes(_ bytes: [UInt8], path: String, expectedRank: Int) throws(DatasetError) -> (dims: [Int], data: [UInt8]) {
         guard bytes.count >= 4 else { throw DatasetError(.truncated, path: path, "file has \(bytes.count) bytes, too short for an IDX header") }
         guard bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08 else {
             let magic = bytes[0..<4].map { String($0, radix: 16) }.joined(separator: " ")
@@ -34,12 +38,13 @@ public enum IDX {
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else { throw DatasetError(.truncated, path: path, "IDX header is truncated") }
         var dims: [Int] = []
-        var total = 1
         for d in 0..<rank {
             let o = 4 + 4 * d
             let v = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
             dims.append(v)
-            total *= v
+        }
+        guard let total = MemoryBudget.product(dims) else {
+            throw DatasetError(.wrongSize, path: path, "IDX dimensions \(dims.map(String.init).joined(separator: "×")) overflow")
         }
         let have = bytes.count - headerSize
         guard have >= total else {
@@ -59,6 +64,8 @@ public enum IDX {
         guard idims[0] == ldims[0] else {
             throw DatasetError(.mismatch, path: labelsPath, "has \(ldims[0]) labels but \(imagesPath) has \(idims[0]) images")
         }
+        // The float images take 4 bytes per pixel (the bytes themselves are already in memory).
+        try MemoryBudget.check(bytes: 4 * pixels.count + 4 * labelBytes.count, for: "\(idims[0]) images as floats", path: imagesPath)
         var labels = [Int32](repeating: 0, count: labelBytes.count)
         for (i, l) in labelBytes.enumerated() {
             guard Int(l) < classCount else {

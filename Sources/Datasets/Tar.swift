@@ -139,7 +139,7 @@ public enum Tar {
         while i < bytes.endIndex {
             guard let space = bytes[i...].firstIndex(of: 0x20),
                   let length = Int(String(decoding: bytes[i..<space], as: UTF8.self)),
-                  length > 0, i + length <= bytes.endIndex else { break }
+                  length > space - i, length <= bytes.endIndex - i else { break }   // the record holds its own length
             let record = bytes[(space + 1)..<(i + length)]
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 let key = String(decoding: record[record.startIndex..<eq], as: UTF8.self)

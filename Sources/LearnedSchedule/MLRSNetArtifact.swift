@@ -25,6 +25,9 @@ import SafeTensors
 public struct MLRSNetArtifact: Sendable, Equatable {
     public static let format = "mlrsnet-swift/artifact"
     public static let formatVersion = 1
+    /// The largest γ a file may carry: the paper uses 1 (images) and 40 (text); anything near Float's range
+    /// would make α = γ·p overflow to infinity.
+    public static let maximumGamma = 1e6
 
     /// The saved (h, c) and the step count they belong to.
     public struct RecurrentState: Sendable, Equatable {
@@ -232,6 +235,7 @@ public struct MLRSNetArtifact: Sendable, Equatable {
         var gammaValue: Double? = nil
         if let text = metadata["gamma"] {
             guard let g = Double(text), g.isFinite, g > 0 else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be a finite number > 0") }
+            guard g <= maximumGamma else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be at most \(maximumGamma)") }
             gammaValue = g
         }
         let normalisation: InputNormalisation
@@ -328,6 +332,7 @@ public struct MLRSNetArtifact: Sendable, Equatable {
         case "fixed":
             let text = try required(m, "gamma")
             guard let g = Double(text), g.isFinite, g > 0 else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be a finite number > 0") }
+            guard g <= maximumGamma else { throw .invalidMetadata(key: "gamma", value: text, reason: "must be at most \(maximumGamma)") }
             return .fixed(g)
         case "reference": return .reference(classes: try integer(m, "gamma_count", minimum: 2))
         case "reference-perplexity": return .referencePerplexity(vocabularySize: try integer(m, "gamma_count", minimum: 2))

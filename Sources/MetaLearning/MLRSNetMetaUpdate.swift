@@ -20,8 +20,13 @@ import Training
 /// 3. α_t = γ·A(L_t; θ) with the (possibly new) θ, advancing (h, c) exactly once; w ← w − α_t·d through
 ///    the optimiser (which commits its own state, e.g. the momentum buffer).
 ///
-/// No second-order terms exist: d does not depend on θ. A meta-update whose validation loss or s is not finite
-/// is skipped (counted in `skippedMetaUpdates`); LR bounds, if configured, keep α inside them.
+/// No second-order terms exist: d does not depend on θ.
+///
+/// Divergence: the meta-learner never receives or emits a non-finite value. The trainer never calls this
+/// updater with a non-finite training loss or gradient (its `DivergencePolicy` handles those); a meta-update whose
+/// virtual-step validation loss, s, ∂L_val/∂α or hypergradient is not finite, or whose Adam step would make θ
+/// non-finite, is skipped (θ and the meta-optimiser unchanged; counted in `skippedMetaUpdates`). LR bounds, if
+/// configured, keep α inside them. Under a trainer back-off (LR scale k) the virtual step uses k·α, as the real one.
 public final class MLRSNetMetaUpdate: StepUpdater {
     public private(set) var schedule: LearnedLRSchedule
     public private(set) var metaOptimizer: MetaAdam
@@ -34,6 +39,7 @@ public final class MLRSNetMetaUpdate: StepUpdater {
     public private(set) var metaLog: [(step: Int, alpha: Float, validationLoss: Float, s: Double)] = []
 
     private var direction: [Tensor] = []
+    private var hypergradientComputed = false
 
     public init(schedule: LearnedLRSchedule, task: any MetaValidationSource, metaInterval: Int,
                 metaOptimizer: MetaAdam = MetaAdam(lr: 1e-3, weightDecay: 1e-4)) {
@@ -51,7 +57,7 @@ public final class MLRSNetMetaUpdate: StepUpdater {
     public func update(parameters: [Parameter], optimizer: any Optimizer, signal: TrainingSignal) throws -> Float {
         optimizer.direction(parameters, into: &direction)
         if (signal.step + 1) % metaInterval == 0 {
-            metaStep(parameters: parameters, signal: signal)
+            metaStep(parameters: parameters, signal: signal, learningRateScale: (optimizer as? ScaledOptimizer)?.scale ?? 1)
         }
         let lr = schedule.learningRate(for: signal)
         optimizer.apply(direction: direction, to: parameters, learningRate: lr)
@@ -61,10 +67,12 @@ public final class MLRSNetMetaUpdate: StepUpdater {
     /// Steps 2's hypergradient without changing θ: leaves ∂L_val(ŵ(θ))/∂θ in `schedule.cell.gradients` and
     /// returns (α, L_val(ŵ), s), or nil when the cell does not run this step. The parameters' values and
     /// gradients are unchanged afterwards. `direction` must hold d for the current gradients.
-    public func hypergradient(parameters: [Parameter], signal: TrainingSignal, direction d: [Tensor])
+    /// With `learningRateScale` k (a trainer back-off), the virtual step is ŵ = w − k·α·d and ∂α/∂θ carries k.
+    public func hypergradient(parameters: [Parameter], signal: TrainingSignal, direction d: [Tensor], learningRateScale k: Float = 1)
         -> (alpha: Float, validationLoss: Float, s: Double)? {
+        hypergradientComputed = false
         guard let preview = schedule.preview(for: signal) else { return nil }
-        let alpha = preview.learningRate
+        let alpha = preview.learningRate * k
         let savedValues = parameters.map(\.value)
         let savedGrads = parameters.map(\.grad)
         for (p, di) in zip(parameters, d) {
@@ -77,18 +85,31 @@ public final class MLRSNetMetaUpdate: StepUpdater {
         for (i, p) in parameters.enumerated() { p.value = savedValues[i]; p.grad = savedGrads[i] }
         let s = -dot
         schedule.cell.zeroGradients()
-        if valLoss.isFinite && s.isFinite {
-            do { try schedule.cell.backward(dp: Float(preview.learningRatePerOutput * s)) }
+        let dp = Float(preview.learningRatePerOutput * Double(k) * s)
+        if valLoss.isFinite && s.isFinite && dp.isFinite {
+            do { try schedule.cell.backward(dp: dp) }
             catch { preconditionFailure("MLRSNetMetaUpdate: \(error)") }   // preview just ran a forward
+            hypergradientComputed = schedule.cell.gradients.allSatisfy(\.isFinite)
         }
         return (alpha, valLoss, s)
     }
 
-    private func metaStep(parameters: [Parameter], signal: TrainingSignal) {
-        guard let h = hypergradient(parameters: parameters, signal: signal, direction: direction) else { return }
-        guard h.validationLoss.isFinite, h.s.isFinite else { skippedMetaUpdates += 1; return }
+    private func metaStep(parameters: [Parameter], signal: TrainingSignal, learningRateScale k: Float) {
+        guard let h = hypergradient(parameters: parameters, signal: signal, direction: direction, learningRateScale: k) else { return }
+        guard h.validationLoss.isFinite, h.s.isFinite, hypergradientComputed else {
+            schedule.cell.zeroGradients()
+            skippedMetaUpdates += 1
+            return
+        }
+        let savedWeights = schedule.cell.weights, savedAdam = metaOptimizer
         metaOptimizer.step(&schedule.cell)
         schedule.cell.zeroGradients()
+        guard schedule.cell.weights.allSatisfy(\.isFinite) else {
+            do { try schedule.cell.setWeights(savedWeights) } catch { preconditionFailure("MLRSNetMetaUpdate: \(error)") }
+            metaOptimizer = savedAdam
+            skippedMetaUpdates += 1
+            return
+        }
         metaUpdates += 1
         metaLog.append((signal.step, h.alpha, h.validationLoss, h.s))
     }
@@ -114,7 +135,8 @@ public final class MLRSNetMetaUpdate: StepUpdater {
     public var checkpointMetadata: [String: String] {
         get throws {
             ["schedule_state": try jsonString(schedule.state), "meta_adam": try jsonString(metaOptimizer.state),
-             "meta_updates": String(metaUpdates), "skipped_meta_updates": String(skippedMetaUpdates)]
+             "meta_updates": String(metaUpdates), "skipped_meta_updates": String(skippedMetaUpdates),
+             "meta_log": try jsonString(metaLog.map { MetaLogRow(step: $0.step, alpha: $0.alpha, validationLoss: $0.validationLoss, s: $0.s) })]
         }
     }
 
@@ -128,5 +150,19 @@ public final class MLRSNetMetaUpdate: StepUpdater {
         metaOptimizer = try MetaAdam(state: decodeJSON(metadata["meta_adam"] ?? ""))
         metaUpdates = Int(metadata["meta_updates"] ?? "") ?? 0
         skippedMetaUpdates = Int(metadata["skipped_meta_updates"] ?? "") ?? 0
+        if let text = metadata["meta_log"] {
+            let rows: [MetaLogRow] = try decodeJSON(text)
+            metaLog = rows.map { ($0.step, $0.alpha, $0.validationLoss, $0.s) }
+        } else {
+            metaLog = []
+        }
     }
+}
+
+/// One `metaLog` row as checkpointed (so `meta.csv` of a resumed run equals an uninterrupted run's).
+private struct MetaLogRow: Codable {
+    var step: Int
+    var alpha: Float
+    var validationLoss: Float
+    var s: Double
 }

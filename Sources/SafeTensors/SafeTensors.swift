@@ -80,10 +80,10 @@ public enum SafeTensors {
                   let shapeAny = entry["shape"] as? [Any], let offsAny = entry["data_offsets"] as? [Any], offsAny.count == 2
             else { throw .badHeader("entry '\(name)' lacks dtype, shape or data_offsets") }
             let shape = try shapeAny.map { v throws(SafeTensorsError) -> Int in
-                guard let d = (v as? NSNumber)?.intValue, d >= 0, d <= Int(Int32.max) else { throw .badHeader("entry '\(name)' has an invalid shape") }
+                guard let d = SafeTensors.count(v), d <= Int(Int32.max) else { throw .badHeader("entry '\(name)' has an invalid shape") }
                 return d
             }
-            guard let begin = (offsAny[0] as? NSNumber)?.intValue, let end = (offsAny[1] as? NSNumber)?.intValue,
+            guard let begin = SafeTensors.count(offsAny[0]), let end = SafeTensors.count(offsAny[1]),
                   begin >= 0, begin <= end, end <= dataCount
             else { throw .badHeader("entry '\(name)' has data offsets outside the \(dataCount)-byte data section") }
             let width: Int
@@ -99,8 +99,8 @@ public enum SafeTensors {
                 guard !o else { throw .badHeader("entry '\(name)' shape \(shape) overflows") }
                 count = m
             }
-            guard count * width == end - begin else {
-                throw .badHeader("entry '\(name)' shape \(shape) needs \(count * width) bytes but its offsets span \(end - begin)")
+            guard count <= (end - begin) / width, count * width == end - begin else {
+                throw .badHeader("entry '\(name)' shape \(shape) needs \(count) × \(width) bytes but its offsets span \(end - begin)")
             }
             var values = [Float](repeating: 0, count: count)
             values.withUnsafeMutableBufferPointer { p in
@@ -123,6 +123,15 @@ public enum SafeTensors {
             tensors[name] = ShapedArray(shape: shape, values: values)
         }
         return (tensors, metadata)
+    }
+
+    /// A JSON number that is a whole count in 0...2^53 (what a shape entry or an offset must be), else nil:
+    /// huge, fractional, negative or non-numeric values never reach an integer conversion that could trap.
+    static func count(_ v: Any) -> Int? {
+        guard let n = v as? NSNumber else { return nil }
+        let d = n.doubleValue
+        guard d.isFinite, d >= 0, d <= 9_007_199_254_740_992, d.rounded(.towardZero) == d else { return nil }
+        return Int(d)
     }
 
     /// Writes a file atomically: to a temporary file in the same directory, fsync, then rename over `path`,

@@ -6,8 +6,11 @@ import Tensor
 
 /// Everything needed to continue a run bit-identically: model parameters and buffers, optimiser state,
 /// the step updater's state (schedule, meta-learner), the task's extra state (e.g. an LSTM's carried state), the position in the data and the
-/// step counter. Stored as one safetensors file (tensors + string metadata) with a content checksum, written
-/// atomically; the previous checkpoint is kept beside it as `<name>.prev` until the new one is complete.
+/// step counter. Stored as one safetensors file (tensors + string metadata) with checksums of the tensors
+/// (`content_fnv1a64`) and of the metadata (`metadata_fnv1a64`), written atomically (temporary file, fsync,
+/// rename, directory fsync); the previous checkpoint stays beside it as `<name>.prev`, and at every instant
+/// `<name>` is either the complete old or the complete new file. Dropout layers' generator states are saved
+/// too (`dropout_rng`), so runs with dropout (WRN) resume bit-identically.
 public struct Checkpoint {
     public static let format = "mlrsnet-swift/checkpoint"
     public static let version = 1
@@ -22,7 +25,7 @@ public struct Checkpoint {
 
     /// Captures a run's state.
     public init(model: any Layer, optimizer: any Optimizer, updater: any StepUpdater, task: any TrainingTask,
-                epoch: Int, batch: Int, globalStep: Int, extra: [String: String] = [:]) throws {
+                epoch: Int, batch: Int, globalStep: Int, extra: [String: String] = [:], checksum: Bool = true) throws {
         var t: [String: Tensor] = [:]
         for p in model.parameters { t["model/" + p.name] = p.value }
         for b in model.buffers { t["buffer/" + b.name] = b.value }
@@ -39,23 +42,34 @@ public struct Checkpoint {
         m["global_step"] = String(globalStep)
         m["optimizer_kind"] = os.kind
         m["optimizer_scalars"] = try jsonString(os.scalars)
-        m["content_fnv1a64"] = Checkpoint.checksum(t)
+        let dropouts = model.allLayers.compactMap { $0 as? Dropout }
+        if !dropouts.isEmpty { m["dropout_rng"] = try jsonString(dropouts.map(\.rng)) }
+        if checksum {
+            m["content_fnv1a64"] = Checkpoint.checksum(t)
+            m["metadata_fnv1a64"] = Checkpoint.metadataChecksum(m)
+        }
         tensors = t
         metadata = m
     }
 
     init(tensors: [String: Tensor], metadata: [String: String]) { self.tensors = tensors; self.metadata = metadata }
 
-    /// Writes atomically; an existing file at `path` is first moved to `path.prev`.
+    /// Writes atomically; an existing file at `path` becomes `path.prev` (a hard link, so `path` itself is
+    /// never missing; a rename where links are not supported). A failed write (disk full, ...) throws
+    /// `TrainingError.unwritable` with the reason and leaves the files as they were.
     public func write(to path: String) throws {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: path) {
+        let bytes: [UInt8]
+        do { bytes = try SafeTensors.encode(tensors.mapValues(\.shapedArray), metadata: metadata) }
+        catch { throw TrainingError.unwritable("\(path): cannot encode the checkpoint: \(error)") }
+        if access(path, F_OK) == 0 {
             let prev = path + ".prev"
-            if fm.fileExists(atPath: prev) { try? fm.removeItem(atPath: prev) }
-            guard rename(path, prev) == 0 else { throw TrainingError.unwritable(prev) }
+            unlink(prev)
+            if link(path, prev) != 0 && rename(path, prev) != 0 {
+                throw TrainingError.unwritable("\(prev): cannot keep the previous checkpoint (\(String(cString: strerror(errno))))")
+            }
         }
-        do { try SafeTensors.write(tensors: tensors, metadata: metadata, to: path) }
-        catch { throw TrainingError.unwritable("\(path): \(error)") }
+        do { try AtomicFile.write(bytes, to: path) }
+        catch let e as AtomicFileError { throw TrainingError.unwritable("\(e.path): \(e.reason)") }
     }
 
     /// Reads and verifies a checkpoint (format, version, checksum).
@@ -71,16 +85,34 @@ public struct Checkpoint {
         guard m["content_fnv1a64"] == checksum(decoded.tensors) else {
             throw TrainingError.badCheckpoint(path, "checksum mismatch (the file is corrupt or was truncated)")
         }
+        if let recorded = m["metadata_fnv1a64"], recorded != metadataChecksum(m) {
+            throw TrainingError.badCheckpoint(path, "metadata checksum mismatch (the file is corrupt)")
+        }
+        for key in ["epoch", "batch", "global_step"] {
+            guard let v = Int(m[key] ?? ""), v >= 0 else {
+                throw TrainingError.badCheckpoint(path, "metadata \(key) = '\(m[key] ?? "missing")' is not a count ≥ 0")
+            }
+        }
         return Checkpoint(tensors: decoded.tensors, metadata: m)
     }
 
     /// Reads `path`, falling back to `path.prev` when `path` is missing or corrupt; reports which it used.
+    /// A corrupt `path` is moved aside to `path.corrupt` (kept for inspection), so the next checkpoint
+    /// written does not replace the good `path.prev` with it.
     public static func readLatestGood(_ path: String, warn: (String) -> Void) throws -> (Checkpoint, String) {
         do { return (try read(path), path) } catch {
             let prev = path + ".prev"
             guard FileManager.default.fileExists(atPath: prev) else { throw error }
+            let good = try read(prev)
+            if access(path, F_OK) == 0 {
+                unlink(path + ".corrupt")
+                if rename(path, path + ".corrupt") == 0 {
+                    warn("\(error); moved it to \(path).corrupt and using the previous checkpoint \(prev)")
+                    return (good, prev)
+                }
+            }
             warn("\(error); using the previous checkpoint \(prev)")
-            return (try read(prev), prev)
+            return (good, prev)
         }
     }
 
@@ -116,10 +148,30 @@ public struct Checkpoint {
         try optimizer.restore(OptimizerState(kind: metadata["optimizer_kind"] ?? "", tensors: optTensors, scalars: scalars), for: params)
         try updater.restore(tensors: updaterTensors, metadata: updaterMetadata)
         try task.restore(checkpointTensors: taskTensors)
+        let dropouts = model.allLayers.compactMap { $0 as? Dropout }
+        if let text = metadata["dropout_rng"] {
+            let states: [RandomGenerator] = try decodeJSON(text)
+            guard states.count == dropouts.count else {
+                throw TrainingError.incompatibleCheckpoint("the checkpoint has \(states.count) dropout generators, the model \(dropouts.count) dropout layers")
+            }
+            for (d, g) in zip(dropouts, states) { d.rng = g }
+        }
+    }
+
+    /// FNV-1a (64-bit) over the metadata's keys and values in key order, the two checksum keys excluded.
+    public static func metadataChecksum(_ metadata: [String: String]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for key in metadata.keys.sorted() where key != "content_fnv1a64" && key != "metadata_fnv1a64" {
+            for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            h = (h ^ 0) &* 0x0000_0100_0000_01B3
+            for b in metadata[key]!.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+            h = (h ^ 0xFF) &* 0x0000_0100_0000_01B3
+        }
+        return String(h, radix: 16)
     }
 
     /// FNV-1a (64-bit) over names, shapes and float bit patterns in name order.
-    static func checksum(_ tensors: [String: Tensor]) -> String {
+    public static func checksum(_ tensors: [String: Tensor]) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         @inline(__always) func mix(_ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         for name in tensors.keys.sorted() {

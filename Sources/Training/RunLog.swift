@@ -41,27 +41,26 @@ public final class RunLog {
         precondition(values.count == columns.count, "RunLog.append: \(values.count) values for \(columns.count) columns")
         let csvLine = values.map { $0?.csv ?? "" }.joined(separator: ",") + "\n"
         let json = "{" + zip(columns, values).map { "\"\($0)\":\($1?.json ?? "null")" }.joined(separator: ",") + "}\n"
-        do {
-            try csv!.write(contentsOf: Data(csvLine.utf8))
-            try jsonl!.write(contentsOf: Data(json.utf8))
-        } catch {
-            throw TrainingError.unwritable("\(csvPath): \(error.localizedDescription)")
-        }
+        do { try csv!.write(contentsOf: Data(csvLine.utf8)) }
+        catch { throw TrainingError.unwritable("\(csvPath): \(OutputDirectory.reason(error))") }
+        do { try jsonl!.write(contentsOf: Data(json.utf8)) }
+        catch { throw TrainingError.unwritable("\(jsonlPath): \(OutputDirectory.reason(error))") }
     }
 
     /// Keeps only the rows whose value in `column` satisfies `keep` (rewrites both files atomically).
     public func truncate(column: String, keep: (Double) -> Bool) throws {
         guard let ci = columns.firstIndex(of: column) else { return }
         try? csv?.close(); try? jsonl?.close()
-        let csvText = (try? String(contentsOfFile: csvPath, encoding: .utf8)) ?? ""
+        let csvText = RunLog.completeLines(csvPath)
         var csvLines = csvText.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         let header = csvLines.isEmpty ? columns.joined(separator: ",") : csvLines.removeFirst()
         let kept = csvLines.filter { line in
+            // A row cut short by a kill has too few fields (or a cut number): it is dropped.
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            return fields.count > ci && Double(fields[ci]).map(keep) == true
+            return fields.count == columns.count && Double(fields[ci]).map(keep) == true
         }
         try AtomicFile.write(Array(([header] + kept).map { $0 + "\n" }.joined().utf8), to: csvPath)
-        let jsonText = (try? String(contentsOfFile: jsonlPath, encoding: .utf8)) ?? ""
+        let jsonText = RunLog.completeLines(jsonlPath)
         let keptJSON = jsonText.split(separator: "\n", omittingEmptySubsequences: true).filter { line in
             guard let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let v = (obj[column] as? NSNumber)?.doubleValue else { return false }
@@ -70,6 +69,17 @@ public final class RunLog {
         try AtomicFile.write(Array(keptJSON.map { $0 + "\n" }.joined().utf8), to: jsonlPath)
         csv = FileHandle(forWritingAtPath: csvPath); csv?.seekToEndOfFile()
         jsonl = FileHandle(forWritingAtPath: jsonlPath); jsonl?.seekToEndOfFile()
+    }
+}
+
+extension RunLog {
+    /// The file's text up to and including its last newline: a last line without one was cut off by a kill
+    /// in the middle of a write and is dropped. Invalid UTF-8 is replaced (and the row then fails to parse).
+    static func completeLines(_ path: String) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        var bytes = [UInt8](data)
+        while let last = bytes.last, last != 0x0A { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -40,6 +40,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Output directory for logs and checkpoints.") var out: String?
     @Flag(help: "Continue the run in --out from its checkpoint.") var resume = false
     @Option(help: "Progress display.") var progress: ProgressChoice = .auto
+    @OptionGroup(title: "Reliability") var reliability: ReliabilityOptions
 
     var resolvedDataPath: String {
         if let data { return data }

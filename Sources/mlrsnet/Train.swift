@@ -73,7 +73,7 @@ struct Train: ParsableCommand {
         do {
             setup = try RunSetup.build(options)
             schedule = self.schedule == .mlrsnet ? try learnedSchedule(setup) : try scheduleConfig.makeSchedule()
-        } catch { throw CleanExit.message("error: \(error)") }
+        } catch { throw CLIError("\(error)") }   // (a CleanExit would exit 0: scripts must see the failure)
         for line in setup.summary { say(line) }
         say("schedule: \(schedule.summary)")
         _ = try options.execute(setup: setup, updater: ScheduledUpdate(schedule))
@@ -106,7 +106,8 @@ extension RunOptions {
         var description = extraDescription
         description["command"] = CommandLine.arguments.joined(separator: " ")
         let options = TrainerOptions(epochs: epochs, clipNorm: clip, outputDirectory: out, progress: progress.mode,
-                                     itemsPerStep: setup.itemsPerStep, runDescription: description)
+                                     itemsPerStep: setup.itemsPerStep, runDescription: description,
+                                     divergence: try reliability.divergencePolicy, checkpointEverySteps: reliability.checkpointEvery)
         let trainer = try Trainer(task: setup.task, optimizer: setup.optimizer, updater: updater, options: options)
         if resume, let p = trainer.checkpointPath {
             if FileManager.default.fileExists(atPath: p) || FileManager.default.fileExists(atPath: p + ".prev") {
