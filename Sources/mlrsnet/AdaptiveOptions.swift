@@ -75,15 +75,15 @@ struct AdaptiveOptions: ParsableArguments {
         let bounds: AdaptiveLRBounds
         if let text = lrBounds {
             let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 2, let lo = parts[0], let hi = parts[1] else { throw CleanExit.message("error: --lr-bounds must be 'min,max', got '\(text)'") }
-            do { bounds = try AdaptiveLRBounds(minimum: lo, maximum: hi) } catch { throw CleanExit.message("error: --lr-bounds: \(error)") }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1] else { throw CLIError("--lr-bounds must be 'min,max', got '\(text)'") }
+            do { bounds = try AdaptiveLRBounds(minimum: lo, maximum: hi) } catch { throw CLIError("--lr-bounds: \(error)") }
         } else {
             bounds = .unbounded
         }
         guard let (values, prefix) = try grid(schedule) else {
             let setup: RunSetup, updater: any StepUpdater
             do { setup = try RunSetup.build(options); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: nil, bounds: bounds, clip: options.clip) }
-            catch { throw CleanExit.message("error: \(error)") }
+            catch { throw CLIError("\(error)") }
             for line in setup.summary { say(line) }
             say("schedule: \(updater.summary)")
             _ = try options.execute(setup: setup, updater: updater)
@@ -95,7 +95,7 @@ struct AdaptiveOptions: ParsableArguments {
             o.out = options.out! + "/\(prefix)-\(formatGridValue(v))"
             let setup: RunSetup, updater: any StepUpdater
             do { setup = try RunSetup.build(o); updater = try makeUpdater(schedule, setup: setup, lr: lr, value: v, bounds: bounds, clip: o.clip) }
-            catch { throw CleanExit.message("error: \(error)") }
+            catch { throw CLIError("\(error)") }
             if rows.isEmpty { for line in setup.summary { say(line) } }
             say("== \(prefix) \(formatGridValue(v)) → \(o.out!)")
             say("schedule: \(updater.summary)")

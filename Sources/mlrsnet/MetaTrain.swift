@@ -70,10 +70,10 @@ struct MetaTrain: ParsableCommand {
     func run() throws {
         Interruption.install()
         let setup: RunSetup
-        do { setup = try RunSetup.build(options) } catch { throw CleanExit.message("error: \(error)") }
+        do { setup = try RunSetup.build(options) } catch { throw CLIError("\(error)") }
         for line in setup.summary { say(line) }
         guard let task = setup.task as? any MetaValidationSource, task.validationBatchCount > 0 else {
-            throw CleanExit.message("error: this task has no validation data for the meta-update")
+            throw CLIError("this task has no validation data for the meta-update")
         }
         let vocabulary = (setup.task as? LanguageModelTask)?.languageModel.vocabularySize
         let gammaPolicy: GammaPolicy
@@ -88,7 +88,7 @@ struct MetaTrain: ParsableCommand {
         let firstLoss = probeFirstLoss(setup)
         let gamma = gammaPolicy.gamma(initialLoss: Double(firstLoss))
         let first = firstLR ?? (isText ? 0 : 0.1)
-        if first >= gamma { throw CleanExit.message("error: --first-lr \(first) must be below γ = \(gamma)") }
+        if first >= gamma { throw CLIError("--first-lr \(first) must be below γ = \(gamma)") }
         let bias: OutputBiasInit = first > 0
             ? .firstLearningRate(first, gamma: gamma, firstInput: normalisation.apply(firstLoss)) : .pytorchDefault
         let cell = try MLRSNetCell(configuration: config, seed: metaSeed, outputBias: bias)
