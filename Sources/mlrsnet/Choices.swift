@@ -10,6 +10,7 @@ enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
 
 enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
     case fixed, exp, multistep, cosine, sgdr, plateau, mlrsnet
+    case lrController = "lr-controller"
 }
 
 enum ProgressChoice: String, ExpressibleByArgument, CaseIterable {

@@ -43,6 +43,7 @@ struct Train: ParsableCommand {
         case .sgdr: return ScheduleConfig(kind: "sgdr", parameters: ["initial": .number(lr), "t0": .number(Double(t0)), "tMult": .number(Double(tMult)), "minimum": .number(minLR)])
         case .plateau: return ScheduleConfig(kind: "plateau", parameters: ["initial": .number(lr), "factor": .number(gamma ?? 0.25), "patience": .number(Double(patience)), "minimum": .number(minLR)])
         case .mlrsnet: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // replaced by the artifact
+        case .lrController: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // replaced by the controller
         }
     }
 
@@ -54,7 +55,9 @@ struct Train: ParsableCommand {
         if let milestones, milestones.split(separator: ",").contains(where: { Double($0.trimmingCharacters(in: .whitespaces)) == nil }) {
             throw ValidationError("--milestones must be comma-separated epoch numbers, e.g. 100,150 (got \(milestones))")
         }
-        if schedule == .mlrsnet {
+        if schedule == .lrController {
+            guard scheduler != nil else { throw ValidationError("--schedule lr-controller needs --scheduler FILE (an lr-controller artifact)") }
+        } else if schedule == .mlrsnet {
             guard scheduler != nil else { throw ValidationError("--schedule mlrsnet needs --scheduler FILE (a meta-trained artifact)") }
         } else {
             do { _ = try scheduleConfig.makeSchedule() } catch { throw ValidationError("--schedule: \(error)") }
@@ -70,6 +73,13 @@ struct Train: ParsableCommand {
             schedule = self.schedule == .mlrsnet ? try learnedSchedule(setup) : try scheduleConfig.makeSchedule()
         } catch { throw CleanExit.message("error: \(error)") }
         for line in setup.summary { say(line) }
+        if self.schedule == .lrController {
+            let updater: StepUpdater
+            do { updater = try lrControllerUpdater(setup) } catch { throw CleanExit.message("error: \(error)") }
+            say("schedule: \(updater.summary)")
+            _ = try options.execute(setup: setup, updater: updater)
+            return
+        }
         say("schedule: \(schedule.summary)")
         _ = try options.execute(setup: setup, updater: ScheduledUpdate(schedule))
     }
