@@ -113,13 +113,13 @@ struct LRControllerTrain: ParsableCommand {
 }
 
 extension Train {
-    /// `--schedule lr-controller --scheduler FILE`: the trained policy, frozen (its mode at each decision),
-    /// starting at --lr, its normalisers continuing online on this task.
+    /// `--schedule lr-controller --scheduler FILE`: the trained policy, frozen (its mode at each decision, or a
+    /// seeded sample with --controller-sample), starting at --lr, its normalisers continuing online on this task.
     func lrControllerUpdater(_ setup: RunSetup) throws -> LRControllerUpdate {
         guard let file = scheduler else { throw CLIError("--schedule lr-controller needs --scheduler FILE (an lr-controller artifact)") }
         let a = try LRControllerArtifact.read(file)
         guard let task = setup.task as? any ControllerObservable else { throw CLIError("this task cannot be observed by the LR Controller (image classification only)") }
-        return try LRControllerUpdate(policy: a.makePolicy(), task: task, mode: .frozen(sample: false), initialLearningRate: lr,
+        return try LRControllerUpdate(policy: a.makePolicy(), task: task, mode: .frozen(sample: controllerSample), initialLearningRate: lr,
                                       seed: options.seed, observationNormalizer: a.observationNormalizer)
     }
 }

@@ -30,6 +30,7 @@ struct Train: ParsableCommand {
     @Option(help: "MLR-SNet artifact(s) for --schedule mlrsnet: one file (plug-and-play), or three comma-separated files for the reference's staged policy (switch at T/3 and 2T/3, γ recomputed from the current loss).")
     var scheduler: String?
     @Option(help: "MLR-SNet LR bounds, e.g. 0,1 (min,max).") var lrBounds: String?
+    @Flag(help: "--schedule lr-controller: sample the policy's actions (seeded by --seed) instead of taking its mode.") var controllerSample = false
 
     var scheduleConfig: ScheduleConfig {
         switch schedule {
