@@ -30,6 +30,5 @@ run $BIN train $C --epochs 8 --lr 0.1 --schedule multistep --milestones 4,6 --ou
 run $BIN train $C --epochs 8 --lr 0.1 --schedule mlrsnet --scheduler "$OUT/fmnist-mlrsnet/mlrsnet.safetensors" --out "$OUT/cifar-mlrsnet" | tee "$OUT/cifar-mlrsnet.log"
 run $BIN train $C --epochs 8 --lr 0.1 --schedule lr-controller --scheduler "$OUT/fmnist-ctl-train/lr-controller.safetensors" --out "$OUT/cifar-ctl" | tee "$OUT/cifar-ctl.log"
 run $BIN train $C --epochs 8 --lr 0.1 --schedule lr-controller --scheduler "$OUT/fmnist-ctlc-train/lr-controller.safetensors" --out "$OUT/cifar-ctlc" | tee "$OUT/cifar-ctlc.log"
-# 4. The discrete policy with sampled actions (seeded) instead of its mode, on both tasks.
+# 4. The discrete policy with sampled actions (seeded) instead of its mode (Fashion-MNIST only, to stay in the CPU budget).
 run $BIN train $F --epochs 6 --lr 0.1 --schedule lr-controller --controller-sample --scheduler "$OUT/fmnist-ctl-train/lr-controller.safetensors" --out "$OUT/fmnist-ctl-sample" | tee "$OUT/fmnist-ctl-sample.log"
-run $BIN train $C --epochs 8 --lr 0.1 --schedule lr-controller --controller-sample --scheduler "$OUT/fmnist-ctl-train/lr-controller.safetensors" --out "$OUT/cifar-ctl-sample" | tee "$OUT/cifar-ctl-sample.log"
