@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "MetaLearning", targets: ["MetaLearning"]),
         .library(name: "MLRSNetDemo", targets: ["MLRSNetDemo"]),
         .library(name: "Baselines", targets: ["Baselines"]),
+        .library(name: "LRController", targets: ["LRController"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -37,11 +38,12 @@ let package = Package(
         .target(name: "LearnedSchedule", dependencies: ["Schedules", "SafeTensors"], resources: [.copy("Pretrained")]),
         .target(name: "MetaLearning", dependencies: ["LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules"]),
         .target(name: "Baselines", dependencies: ["Training", "Optim", "NN", "Tensor", "Schedules"]),
+        .target(name: "LRController", dependencies: ["Training", "NN", "Optim", "Tensor", "Schedules", "SafeTensors", "Datasets", "LearnedSchedule"]),
         // `mlrsnet demo`'s logic (a library so a test can run the quick demo end to end).
         .target(name: "MLRSNetDemo", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "Datasets", "NN", "Tensor", "Optim", "Schedules"]),
         .executableTarget(
             name: "mlrsnet",
-            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", "LRController", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "mlrsnet-bench",
             dependencies: ["Tensor", "NN", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning",
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LRControllerTests", dependencies: ["LRController", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LearnedScheduleTests", dependencies: ["LearnedSchedule", "Schedules", "SafeTensors"],
                     resources: [.copy("Fixtures")]),
         // Interruption (child processes killed and resumed), divergence, fuzzed parsers, determinism, resource limits.

@@ -11,6 +11,7 @@ enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
 enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable {
     case fixed, exp, multistep, cosine, sgdr, plateau, mlrsnet
     case hd, l4, rtho   // adaptive baselines (AdaptiveOptions.swift)
+    case lrController = "lr-controller"
 }
 
 enum ProgressChoice: String, ExpressibleByArgument, CaseIterable {

@@ -31,6 +31,7 @@ struct Train: ParsableCommand {
     var scheduler: String?
     @Option(help: "MLR-SNet LR bounds, e.g. 0,1 (min,max); also clamps the LR of --schedule hd, l4, rtho.") var lrBounds: String?
     @OptionGroup(title: "Adaptive baselines (--schedule hd, l4, rtho)") var adaptive: AdaptiveOptions
+    @Flag(help: "--schedule lr-controller: sample the policy's actions (seeded by --seed) instead of taking its mode.") var controllerSample = false
 
     var scheduleConfig: ScheduleConfig {
         switch schedule {
@@ -45,6 +46,7 @@ struct Train: ParsableCommand {
         case .plateau: return ScheduleConfig(kind: "plateau", parameters: ["initial": .number(lr), "factor": .number(gamma ?? 0.25), "patience": .number(Double(patience)), "minimum": .number(minLR)])
         case .mlrsnet: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // replaced by the artifact
         case .hd, .l4, .rtho: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // not used: a StepUpdater
+        case .lrController: return ScheduleConfig(kind: "fixed", parameters: ["lr": .number(lr)])   // replaced by the controller
         }
     }
 
@@ -57,7 +59,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--milestones must be comma-separated epoch numbers, e.g. 100,150 (got \(milestones))")
         }
         try adaptive.validate(schedule, options: options)
-        if schedule.isAdaptive {
+        if schedule == .lrController {
+            guard scheduler != nil else { throw ValidationError("--schedule lr-controller needs --scheduler FILE (an lr-controller artifact)") }
+        } else if schedule.isAdaptive {
         } else if schedule == .mlrsnet {
             guard scheduler != nil else { throw ValidationError("--schedule mlrsnet needs --scheduler FILE (a meta-trained artifact)") }
         } else {
@@ -75,6 +79,13 @@ struct Train: ParsableCommand {
             schedule = self.schedule == .mlrsnet ? try learnedSchedule(setup) : try scheduleConfig.makeSchedule()
         } catch { throw CLIError("\(error)") }   // (a CleanExit would exit 0: scripts must see the failure)
         for line in setup.summary { say(line) }
+        if self.schedule == .lrController {
+            let updater: StepUpdater
+            do { updater = try lrControllerUpdater(setup) } catch { throw CLIError("\(error)") }
+            say("schedule: \(updater.summary)")
+            _ = try options.execute(setup: setup, updater: updater)
+            return
+        }
         say("schedule: \(schedule.summary)")
         _ = try options.execute(setup: setup, updater: ScheduledUpdate(schedule))
     }
