@@ -25,11 +25,13 @@ public final class StudyRunner {
 
     /// Cells that could not run this time: (group/method/seed or group, why).
     public private(set) var problems: [(cell: String, message: String)] = []
-    private let cache = DataCache()
+    private let cache: DataCache
 
-    public init(study: Study, outputDirectory: String) {
+    /// `cache` may be shared between runners (e.g. all studies of one test run) so data load once.
+    public init(study: Study, outputDirectory: String, cache: DataCache = DataCache()) {
         self.study = study
         self.outputDirectory = outputDirectory
+        self.cache = cache
     }
 
     public func cellDirectory(group: String, method: String, seed: UInt64) -> String {
