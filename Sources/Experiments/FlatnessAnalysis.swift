@@ -49,6 +49,8 @@ public enum FlatnessAnalysis {
         let saved = parameters.map(\.value)
         var losses: [[Double]] = []
         for _ in 0..<directions {
+            // Directions are normalised against the solution's weights, not the last perturbed ones.
+            for (i, p) in parameters.enumerated() { p.value = saved[i] }
             let d = filterNormalisedDirection(for: parameters, rng: &rng)
             var row: [Double] = []
             for a in alphas {
