@@ -45,6 +45,12 @@ extension RunSpec {
         } else {
             var (train, test) = try cache.images(dataset, at: path)
             var validation: LabeledImages?
+            /// Subsets and splits need enough images of every class: a clear error instead of a crash.
+            func need(_ k: Int, of data: LabeledImages, _ what: String) throws {
+                if let c = data.classCounts.enumerated().first(where: { $0.element < k }) {
+                    throw ExperimentError("\(what) needs \(k) images of every class, but class \(c.offset) has \(c.element) (\(path))")
+                }
+            }
             if let clean = cleanData {
                 // Train on `data` (e.g. a corruption), validate and test on the clean release.
                 let cleanSets = try cache.images(dataset, at: clean)
@@ -53,15 +59,17 @@ extension RunSpec {
                 }
                 test = cleanSets.test
                 if validationPerClass > 0 {
+                    try need(validationPerClass, of: cleanSets.train, "validationPerClass")
                     let split = Splits.stratified(labels: cleanSets.train.labels, classCount: train.classCount,
                                                   validation: .perClass(validationPerClass), seed: seed &+ 1)
                     validation = cleanSets.train.gathering(split.validation)
                     train = train.gathering(split.train)
                 }
             }
-            if let k = trainPerClass { train = train.subset(perClass: k, selection: .random(seed: seed)) }
-            if let k = testPerClass { test = test.subset(perClass: k, selection: .first) }
+            if let k = trainPerClass { try need(k, of: train, "trainPerClass"); train = train.subset(perClass: k, selection: .random(seed: seed)) }
+            if let k = testPerClass { try need(k, of: test, "testPerClass"); test = test.subset(perClass: k, selection: .first) }
             if validationPerClass > 0 && cleanData == nil {
+                try need(validationPerClass + 1, of: train, "validationPerClass (plus one training image)")
                 let split = train.splittingValidation(.perClass(validationPerClass), seed: seed &+ 1)
                 train = split.train
                 validation = split.validation

@@ -154,7 +154,7 @@ public final class StudyRunner {
     func artifact(_ ref: String, seed: UInt64) throws -> String {
         let parts = ref.split(separator: "/").map(String.init)
         guard parts.count == 2 else { throw ExperimentError("artifact reference must be group/method (got \(ref))") }
-        for s in [seed] + study.seeds where s != seed || true {
+        for s in [seed] + study.seeds {
             let p = cellDirectory(group: parts[0], method: parts[1], seed: s) + "/mlrsnet.safetensors"
             if FileManager.default.fileExists(atPath: p) { return p }
         }
@@ -173,15 +173,36 @@ public final class StudyRunner {
         return nil
     }
 
-    /// Refuses to mix two different configurations in one output directory; records the configuration.
+    /// Refuses to mix configurations in one output directory: a group or method already recorded there
+    /// (same name) must be unchanged, so finished cells are never reused for another setting. Other groups,
+    /// methods and seeds may be added (`--groups`, `--seeds` runs a part); `study.json` records the union.
     private func checkSameStudy() throws {
         let path = outputDirectory + "/study.json"
-        let text = try jsonString(study)
+        var merged = study
         if let d = FileManager.default.contents(atPath: path), let old = String(data: d, encoding: .utf8),
-           let previous: Study = try? decodeJSON(old), previous != study {
-            throw ExperimentError("\(outputDirectory) holds results of a different configuration of study \(previous.name) (\(previous.scale.rawValue)); use another output directory or remove it")
+           let previous: Study = try? decodeJSON(old) {
+            func refuse(_ what: String) -> ExperimentError {
+                ExperimentError("\(outputDirectory) holds results of study \(previous.name) (\(previous.scale.rawValue)) with a different \(what); use another output directory or remove it")
+            }
+            guard previous.name == study.name, previous.scale == study.scale else { throw refuse("name or scale") }
+            for g in study.groups {
+                guard let pg = previous.groups.first(where: { $0.name == g.name }) else { continue }
+                guard pg.run == g.run else { throw refuse("run for group \(g.name)") }
+                for m in g.methods {
+                    if let pm = pg.methods.first(where: { $0.name == m.name }), pm != m { throw refuse("method \(g.name)/\(m.name)") }
+                }
+            }
+            merged = previous
+            for g in study.groups {
+                if let i = merged.groups.firstIndex(where: { $0.name == g.name }) {
+                    for m in g.methods where !merged.groups[i].methods.contains(where: { $0.name == m.name }) { merged.groups[i].methods.append(m) }
+                } else {
+                    merged.groups.append(g)
+                }
+            }
+            merged.seeds = previous.seeds + study.seeds.filter { !previous.seeds.contains($0) }
         }
-        try AtomicFile.write(Array(text.utf8), to: path)
+        try AtomicFile.write(Array(try prettyJSON(merged).utf8), to: path)
     }
 }
 

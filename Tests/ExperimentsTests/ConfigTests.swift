@@ -2,6 +2,7 @@ import Experiments
 import Foundation
 import Schedules
 import Testing
+import TestSupport
 import Training
 
 @Suite("Experiments configuration")
@@ -79,5 +80,14 @@ struct ConfigTests {
             StudyGroup(name: "b", title: "b", run: RunSpec(), methods: [MethodSpec(name: "t", kind: "mlrsnet-transfer", parameters: ["from": "a/m"])]),
         ])
         #expect(message(s) == "")
+    }
+
+    @Test("asking for more images of a class than the data hold is a clear error, not a crash")
+    func tooFewImages() throws {
+        var r = RunSpec()
+        r.data = TestData.demoFashionMNIST; r.trainPerClass = 100_000
+        #expect { try r.build() } throws: { "\($0)".contains("trainPerClass needs 100000 images of every class, but class 0 has") }
+        r.trainPerClass = nil; r.testPerClass = 5_000
+        #expect { try r.build() } throws: { "\($0)".contains("testPerClass needs 5000") }
     }
 }

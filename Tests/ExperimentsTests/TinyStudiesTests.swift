@@ -24,7 +24,7 @@ struct TinyStudiesTests {
             try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name))
         }
         for k in 1...5 { try file("data_batch_\(k).bin", perClass: 3) }
-        try file("test_batch.bin", perClass: 1)
+        try file("test_batch.bin", perClass: 10)
     }
 
     @Test("every study runs at tiny scale and writes its report", arguments: StudyCatalog.names)

@@ -6,14 +6,14 @@ enum Presets {
     /// Seeds per scale: one for smoke runs, three (as the paper) otherwise.
     static func seeds(_ s: StudyScale) -> [UInt64] { s == .tiny ? [0] : [0, 1, 2] }
 
-    /// Fashion-MNIST with the small CNN. tiny: 200 images of the embedded sample, 2 epochs.
+    /// Fashion-MNIST with the small CNN. tiny: 80 training images of the embedded sample, 2 epochs of 2 steps.
     static func fashionMNIST(_ s: StudyScale) -> RunSpec {
         var r = RunSpec()
         r.dataset = .fashionMNIST; r.model = "smallcnn"
         switch s {
         case .tiny:
-            r.data = "Data/fashion-mnist-sample"; r.trainPerClass = 25; r.testPerClass = 10; r.validationPerClass = 5
-            r.epochs = 2; r.batchSize = 50
+            r.data = "Data/fashion-mnist-sample"; r.trainPerClass = 10; r.testPerClass = 5; r.validationPerClass = 2
+            r.epochs = 2; r.batchSize = 40
         case .cpu:
             r.trainPerClass = 1000; r.testPerClass = 500; r.validationPerClass = 50; r.epochs = 8; r.batchSize = 128
         case .paper:
@@ -22,14 +22,14 @@ enum Presets {
         return r
     }
 
-    /// CIFAR-10 (JPEG q75). tiny: ResNet-8 on 100 images, 1 epoch; cpu: ResNet-20 on `cpuPerClass` images per
+    /// CIFAR-10 (JPEG q75). tiny: ResNet-8 on 50 images, 1 step; cpu: ResNet-20 on `cpuPerClass` images per
     /// class with crop+flip; paper: ResNet-18 on all 50,000 for 200 epochs.
     static func cifar10(_ s: StudyScale, cpuPerClass: Int = 2000, cpuEpochs: Int = 10, cpuModel: String = "resnet20") -> RunSpec {
         var r = RunSpec()
         r.dataset = .cifar10
         switch s {
         case .tiny:
-            r.model = "resnet8"; r.trainPerClass = 12; r.testPerClass = 10; r.validationPerClass = 2; r.epochs = 1; r.batchSize = 50
+            r.model = "resnet8"; r.trainPerClass = 6; r.testPerClass = 5; r.validationPerClass = 1; r.epochs = 1; r.batchSize = 50
         case .cpu:
             r.model = cpuModel; r.trainPerClass = cpuPerClass; r.testPerClass = 500; r.validationPerClass = 100
             r.epochs = cpuEpochs; r.batchSize = 128; r.augment = true

@@ -13,7 +13,7 @@ extension Study {
             var r = Presets.cifar10(scale, cpuPerClass: 500, cpuEpochs: 6)
             r.data = inputs.corruptions + "/" + name
             r.cleanData = inputs.cleanCIFAR10 ?? RunSpec.defaultDataPath(.cifar10)
-            r.validationPerClass = scale == .tiny ? 2 : 10
+            r.validationPerClass = scale == .tiny ? 1 : 10
             r.augment = false
             return StudyGroup(name: name, title: "Trained on \(name)", run: r, methods: [
                 .schedule("sgdm-fixed", Presets.fixed(), optimizer: .sgdm),
@@ -30,7 +30,7 @@ extension Study {
                            paper: "mean over 15 corruptions, ResNet-18 CIFAR-10: MLR-SNet best", group: $0, method: "mlrsnet",
                            comparedWith: ["sgdm-fixed", "sgdm-exp", "sgdm-multistep", "sgdm-sgdr"])
             },
-            notes: ["Training images come from the corruption directory (e.g. made by `mlrsnet corrupt`); the validation images (\(scale == .tiny ? 2 : 10) per class) are the same positions of the clean training set, removed from training; the test set is clean.",
+            notes: ["Training images come from the corruption directory (e.g. made by `mlrsnet corrupt`); the validation images (\(scale == .tiny ? 1 : 10) per class) are the same positions of the clean training set, removed from training; the test set is clean.",
                     "Corruptions root: \(inputs.corruptions)."])
     }
 }
