@@ -58,6 +58,15 @@ struct Reproduce: ParsableCommand {
             if s.groups.isEmpty { throw CLIError("--methods: no group has any of \(wanted)") }
         }
         if let n = seeds { s.seeds = Array(s.seeds.prefix(n)) }
+        // Claims about groups or methods left out are left out too.
+        s.paperClaims = s.paperClaims.compactMap { c in
+            guard let gName = c.group else { return c }
+            guard let g = s.groups.first(where: { $0.name == gName }) else { return nil }
+            if let m = c.method, !g.methods.contains(where: { $0.name == m }) { return nil }
+            var c = c
+            c.comparedWith = c.comparedWith?.filter { name in g.methods.contains { $0.name == name } }
+            return c
+        }
         try s.validate()
         return s
     }
