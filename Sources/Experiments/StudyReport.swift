@@ -176,8 +176,11 @@ public struct StudyReport {
     func flatnessSection() throws -> String {
         guard let spec = study.flatness else { return "" }
         var md = "## Flatness (training loss along \(spec.directions) random filter-normalised directions, \(spec.images) training images)\n\n"
-        md += "| group / method | " + spec.alphas.map { String(format: "α = %g", $0) }.joined(separator: " | ") + " |\n"
-        md += "|---|" + spec.alphas.map { _ in "---|" }.joined() + "\n"
+        md += "| group / method | " + spec.alphas.map { String(format: "α = %g", $0) }.joined(separator: " | ") + " | rise at the ends |\n"
+        md += "|---|" + spec.alphas.map { _ in "---|" }.joined() + "---|\n"
+        let zero = spec.alphas.firstIndex(of: 0)
+        let ends = [spec.alphas.indices.min { spec.alphas[$0] < spec.alphas[$1] }!, spec.alphas.indices.max { spec.alphas[$0] < spec.alphas[$1] }!]
+        var rises: [(String, Double)] = []
         var plot = SVGPlot(title: "Training loss around the final weights", xLabel: "α (filter-normalised step)", yLabel: "training loss", logY: true)
         for g in study.groups {
             for m in g.methods {
@@ -188,12 +191,18 @@ public struct StudyReport {
                 }
                 guard !profiles.isEmpty else { continue }
                 let means = spec.alphas.indices.map { j in profiles.map { $0.meanLosses[j] }.reduce(0, +) / Double(profiles.count) }
-                md += "| \(g.name) / \(m.name) | " + means.map { String(format: "%.4f", $0) }.joined(separator: " | ") + " |\n"
+                // Mean loss at the two extreme α minus the loss at α = 0 (lower = flatter).
+                let rise = zero.map { z in ends.map { means[$0] }.reduce(0, +) / 2 - means[z] }
+                if let rise { rises.append(("\(g.name)/\(m.name)", rise)) }
+                md += "| \(g.name) / \(m.name) | " + means.map { String(format: "%.4f", $0) }.joined(separator: " | ")
+                    + " | \(rise.map { String(format: "%.4f", $0) } ?? "–") |\n"
                 plot.series.append(.init(name: "\(g.name)/\(m.name)", points: zip(spec.alphas, means).map { ($0, $1) }))
             }
         }
         try plot.write(to: outputDirectory + "/flatness.svg")
-        return md + "\nMean over directions and seeds. A flatter minimum rises more slowly away from α = 0.\n\n![flatness](flatness.svg)\n\n"
+        md += "\nMean over directions and seeds. A flatter minimum rises more slowly away from α = 0"
+        if let flattest = rises.min(by: { $0.1 < $1.1 }) { md += "; flattest here (smallest rise at the ends): **\(flattest.0)**" }
+        return md + ".\n\n![flatness](flatness.svg)\n\n"
     }
 }
 
