@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MLRSNetDemo", targets: ["MLRSNetDemo"]),
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "LRController", targets: ["LRController"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -39,11 +40,12 @@ let package = Package(
         .target(name: "MetaLearning", dependencies: ["LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules"]),
         .target(name: "Baselines", dependencies: ["Training", "Optim", "NN", "Tensor", "Schedules"]),
         .target(name: "LRController", dependencies: ["Training", "NN", "Optim", "Tensor", "Schedules", "SafeTensors", "Datasets", "LearnedSchedule"]),
+        .target(name: "Experiments", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "MetaLearning", "SafeTensors"]),
         // `mlrsnet demo`'s logic (a library so a test can run the quick demo end to end).
         .target(name: "MLRSNetDemo", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "Datasets", "NN", "Tensor", "Optim", "Schedules"]),
         .executableTarget(
             name: "mlrsnet",
-            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", "LRController", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", "LRController", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "mlrsnet-bench",
             dependencies: ["Tensor", "NN", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning",
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "MLRSNetDemoTests", dependencies: ["MLRSNetDemo", "TestSupport"]),
         .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),

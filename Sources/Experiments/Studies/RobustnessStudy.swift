@@ -1,0 +1,36 @@
+extension Study {
+    /// The 15 CIFAR-10-C corruptions (directories `mlrsnet corrupt` writes, each a CIFAR-10 binary release).
+    public static let corruptions = ["gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur",
+                                     "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate",
+                                     "jpeg_compression"]
+
+    /// Paper Table 1: train on each corruption of the training set with 10 clean validation images per class
+    /// guiding MLR-SNet, test on the clean test set. Expects `inputs.corruptions/NAME` (CIFAR-binary) per
+    /// corruption; groups whose directory is missing are skipped with a message.
+    public static func robustness(_ scale: StudyScale, _ inputs: StudyInputs = StudyInputs()) -> Study {
+        let names = scale == .tiny ? Array(corruptions.prefix(1)) : corruptions
+        let groups = names.map { name -> StudyGroup in
+            var r = Presets.cifar10(scale, cpuPerClass: 500, cpuEpochs: 6)
+            r.data = inputs.corruptions + "/" + name
+            r.cleanData = inputs.cleanCIFAR10 ?? RunSpec.defaultDataPath(.cifar10)
+            r.validationPerClass = scale == .tiny ? 1 : 10
+            r.augment = false
+            return StudyGroup(name: name, title: "Trained on \(name)", run: r, methods: [
+                .schedule("sgdm-fixed", Presets.fixed(), optimizer: .sgdm),
+                .schedule("sgdm-exp", Presets.exponential(r.epochs), optimizer: .sgdm),
+                .schedule("sgdm-multistep", Presets.multistep(r.epochs), optimizer: .sgdm),
+                .schedule("sgdm-sgdr", Presets.sgdr(r.epochs), optimizer: .sgdm),
+                Presets.mlrsnet("mlrsnet", scale, optimizer: .sgdm),
+            ])
+        }
+        return Study(
+            name: "robustness", title: "Robustness to corrupted training data", scale: scale, seeds: Presets.seeds(scale), groups: groups,
+            paperClaims: names.map {
+                PaperClaim(claim: "with 10 clean validation images per class, MLR-SNet beats hand-designed schedules when trained on corrupted data (Table 1)",
+                           paper: "mean over 15 corruptions, ResNet-18 CIFAR-10: MLR-SNet best", group: $0, method: "mlrsnet",
+                           comparedWith: ["sgdm-fixed", "sgdm-exp", "sgdm-multistep", "sgdm-sgdr"])
+            },
+            notes: ["Training images come from the corruption directory (e.g. made by `mlrsnet corrupt`); the validation images (\(scale == .tiny ? 1 : 10) per class) are the same positions of the clean training set, removed from training; the test set is clean.",
+                    "Corruptions root: \(inputs.corruptions)."])
+    }
+}

@@ -1,0 +1,36 @@
+extension Study {
+    /// The architectures the CIFAR-10 MLR-SNet is transferred to (model names as `ModelSpec` parses them).
+    /// Adding one is one line: MobileNetV2-, ShuffleNetV2- and DenseNet-style nets (issue 7 part B) go here.
+    static func transferArchitectures(_ scale: StudyScale) -> [String] {
+        switch scale {
+        case .tiny: return ["resnet14", "wrn-10-1"]
+        case .cpu: return ["resnet32", "wrn-16-2"]
+        case .paper: return ["resnet56", "wrn-28-10"]
+        }
+    }
+
+    /// Paper Fig. 7, 14: the MLR-SNet meta-trained with one network, transferred to other architectures.
+    public static func transferArchitectures(_ scale: StudyScale, _ inputs: StudyInputs = StudyInputs()) -> Study {
+        let base = Presets.cifar10(scale, cpuPerClass: 500, cpuEpochs: 4)
+        var groups = [StudyGroup(name: "meta", title: "Meta-training with \(base.model)", run: base,
+                                 methods: [Presets.mlrsnet("mlrsnet", scale, optimizer: .sgdm)])]
+        for model in transferArchitectures(scale) {
+            var r = base
+            r.model = model
+            groups.append(StudyGroup(name: model, title: "Transfer to \(model)", run: r, methods: [
+                .schedule("sgdm-multistep", Presets.multistep(r.epochs), optimizer: .sgdm),
+                .schedule("sgdm-exp", Presets.exponential(r.epochs), optimizer: .sgdm),
+                Presets.transfer("mlrsnet", from: "meta/mlrsnet", optimizer: .sgdm),
+                Presets.shipped(optimizer: .sgdm),
+            ]))
+        }
+        return Study(
+            name: "transfer-architectures", title: "Transfer to other network architectures", scale: scale, seeds: Presets.seeds(scale), groups: groups,
+            paperClaims: transferArchitectures(scale).map {
+                PaperClaim(claim: "the transferred MLR-SNet is comparable to hand-designed schedules on \($0) (Fig. 7, 14)",
+                           paper: "ShuffleNetV2, MobileNetV2, NASNet, DenseNet: comparable", group: $0, method: "mlrsnet",
+                           comparedWith: ["sgdm-multistep", "sgdm-exp"])
+            },
+            notes: ["The paper meta-trains with ResNet-18 and transfers to light-weight nets; ours meta-trains with \(base.model) and transfers to the models listed (MobileNetV2/ShuffleNetV2/DenseNet-style nets are added to the list once they exist)."])
+    }
+}

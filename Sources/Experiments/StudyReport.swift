@@ -1,0 +1,214 @@
+import Foundation
+import SafeTensors
+import Training
+
+/// Writes a study's report into its output directory: `report.md` (tables of mean ± std of the final and
+/// best test metric and the training time per method, the paper-vs-ours comparison, the flatness table, the
+/// exact command, the configuration JSON and the machine), `curves-epochs.csv` and `curves-steps.csv` (every
+/// cell's curves) and SVG plots per group (LR schedules, test metric, training loss; flatness).
+public struct StudyReport {
+    public var study: Study
+    public var results: [CellResult]
+    public var outputDirectory: String
+    public var command: String
+    public var machine: MachineInfo
+    /// Groups or cells that could not run (shown in the report).
+    public var problems: [(cell: String, message: String)] = []
+    /// At most this many step rows per cell in `curves-steps.csv` (every k-th step; each cell's own
+    /// `steps.csv` keeps all).
+    public var maxStepRows = 1000
+
+    public init(study: Study, results: [CellResult], outputDirectory: String, command: String, machine: MachineInfo = .current()) {
+        self.study = study; self.results = results; self.outputDirectory = outputDirectory; self.command = command; self.machine = machine
+    }
+
+    /// One method's summary over its seeds.
+    public struct MethodSummary: Sendable {
+        public var method: String
+        public var finished: Int
+        public var diverged: Int
+        public var final: MeanStd?
+        public var best: MeanStd?
+        public var trainSeconds: MeanStd?
+        public var secondsPerStep: Double?
+    }
+
+    /// The summaries of `group`'s methods, in the study's order.
+    public func summaries(_ group: StudyGroup) -> [MethodSummary] {
+        group.methods.map { m in
+            let rs = results.filter { $0.group == group.name && $0.method == m.name }
+            let steps = rs.reduce(0) { $0 + $1.steps }
+            return MethodSummary(method: m.name, finished: rs.filter { $0.status == .finished }.count,
+                                 diverged: rs.filter { $0.status == .diverged }.count,
+                                 final: MeanStd(rs.compactMap(\.finalMetric)), best: MeanStd(rs.compactMap(\.bestMetric)),
+                                 trainSeconds: MeanStd(rs.map(\.trainSeconds)),
+                                 secondsPerStep: steps > 0 ? rs.reduce(0) { $0 + $1.trainSeconds } / Double(steps) : nil)
+        }
+    }
+
+    public func write() throws {
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try writeCurves()
+        var md = "# \(study.title) — `\(study.scale.rawValue)` scale\n\n"
+        md += "Study `\(study.name)`, seeds \(study.seeds.map(String.init).joined(separator: ", ")). Generated \(ISO8601DateFormatter().string(from: Date())).\n\n"
+        md += "- Command: `\(command)`\n- Machine: \(machine.summary)\n\n"
+        if !study.notes.isEmpty { md += "## Setting\n\n" + study.notes.map { "- \($0)\n" }.joined() + "\n" }
+        for g in study.groups {
+            let text = g.run.dataset.isText
+            md += "## \(g.title) (`\(g.name)`)\n\n"
+            md += "\(g.run.dataset.rawValue), \(g.run.model), \(g.run.epochs) epochs, batch \(g.run.batchSize), optimiser \(g.run.optimizer.rawValue) unless the method says otherwise.\n\n"
+            let unit = text ? "test perplexity (lower is better)" : "test accuracy % (higher is better)"
+            md += "Metric: \(unit); mean ± std over seeds (sample std).\n\n"
+            md += "| method | seeds done | diverged | final | best | train time / seed (s) | ms / step |\n|---|---|---|---|---|---|---|\n"
+            for s in summaries(g) {
+                let f = s.final?.formatted() ?? "–", b = s.best?.formatted() ?? "–"
+                let t = s.trainSeconds?.formatted(decimals: 1) ?? "–"
+                let ms = s.secondsPerStep.map { String(format: "%.1f", $0 * 1000) } ?? "–"
+                md += "| \(s.method) | \(s.finished) | \(s.diverged) | \(f) | \(b) | \(t) | \(ms) |\n"
+            }
+            md += "\n"
+            if results.contains(where: { $0.group == g.name }) {
+                try writePlots(g)
+                md += "![LR schedules](\(g.name)-lr.svg) ![test metric](\(g.name)-test.svg) ![training loss](\(g.name)-train-loss.svg)\n\n"
+            }
+            let descs = results.filter { $0.group == g.name && $0.seed == study.seeds[0] }
+            if !descs.isEmpty {
+                md += "<details><summary>What each method ran (seed \(study.seeds[0]))</summary>\n\n"
+                for r in descs { md += "- **\(r.method)**: " + r.description.joined(separator: "; ") + "\n" }
+                md += "\n</details>\n\n"
+            }
+        }
+        if study.flatness != nil { md += try flatnessSection() }
+        md += paperSection()
+        if !problems.isEmpty {
+            md += "## Not run\n\n" + problems.map { "- \($0.cell): \($0.message)\n" }.joined() + "\n"
+        }
+        md += "## Configuration\n\n```json\n\(try prettyJSON(study))\n```\n"
+        try AtomicFile.write(Array(md.utf8), to: outputDirectory + "/report.md")
+    }
+
+    // MARK: Paper vs ours
+
+    func paperSection() -> String {
+        guard !study.paperClaims.isEmpty else { return "" }
+        var md = "## Paper vs ours\n\n"
+        for c in study.paperClaims {
+            md += "- **Paper:** \(c.claim) (\(c.paper))\n"
+            guard let gName = c.group, let g = study.groups.first(where: { $0.name == gName }), let m = c.method else { continue }
+            let sums = summaries(g)
+            let text = g.run.dataset.isText
+            guard let ours = sums.first(where: { $0.method == m })?.final else { md += "  - **Ours:** \(m) has no finished cell yet.\n"; continue }
+            let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
+            guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else {
+                md += "  - **Ours:** \(m) final \(ours.formatted()).\n"; continue
+            }
+            let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
+            let gap = abs(ours.mean - best.1.mean), spread = max(ours.std, best.1.std)
+            let verdict = better ? "agrees: \(m) is at least as good as the best compared method"
+                : gap <= spread ? "within noise: \(m) is behind \(best.0) by \(String(format: "%.2f", gap)), inside one std (\(String(format: "%.2f", spread)))"
+                : "does not agree at this scale: \(m) is behind \(best.0) by \(String(format: "%.2f", gap))"
+            md += "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
+        }
+        return md + "\n"
+    }
+
+    // MARK: Curves and plots
+
+    func stepRows(_ r: CellResult) -> [(step: Int, lr: Double, loss: Double)] {
+        let dir = "\(outputDirectory)/cells/\(r.group)/\(r.method)/seed-\(r.seed)"
+        guard let text = try? String(contentsOfFile: dir + "/steps.csv", encoding: .utf8) else { return [] }
+        var rows: [(Int, Double, Double)] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count >= 5, let s = Int(f[0]), let lr = Double(f[3]), let l = Double(f[4]) else { continue }
+            rows.append((s, lr, l))
+        }
+        return rows
+    }
+
+    func writeCurves() throws {
+        var e = "group,method,seed,epoch,step,lr,train_loss,val_loss,test_loss,test_metric,seconds\n"
+        var s = "group,method,seed,step,lr,loss\n"
+        func f(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+        for r in results {
+            for h in r.history {
+                e += "\(r.group),\(r.method),\(r.seed),\(h.epoch + 1),\(h.step),\(h.learningRate),\(h.trainLoss),\(f(h.validation?.loss)),\(f(h.test?.loss)),\(f(r.metric(h))),\(h.seconds)\n"
+            }
+            let rows = stepRows(r)
+            let k = max(1, (rows.count + maxStepRows - 1) / maxStepRows)
+            for (i, row) in rows.enumerated() where i % k == 0 || i == rows.count - 1 {
+                s += "\(r.group),\(r.method),\(r.seed),\(row.step),\(row.lr),\(row.loss)\n"
+            }
+        }
+        try AtomicFile.write(Array(e.utf8), to: outputDirectory + "/curves-epochs.csv")
+        try AtomicFile.write(Array(s.utf8), to: outputDirectory + "/curves-steps.csv")
+    }
+
+    func writePlots(_ g: StudyGroup) throws {
+        let text = g.run.dataset.isText
+        var lr = SVGPlot(title: "\(g.title): learning rate (seed \(study.seeds[0]))", xLabel: "step", yLabel: "learning rate", logY: true)
+        var test = SVGPlot(title: "\(g.title): \(text ? "test perplexity" : "test accuracy") (mean over seeds)", xLabel: "epoch",
+                           yLabel: text ? "perplexity" : "accuracy (%)", logY: text)
+        var loss = SVGPlot(title: "\(g.title): training loss (mean over seeds)", xLabel: "epoch", yLabel: "training loss", logY: true)
+        for m in g.methods {
+            let rs = results.filter { $0.group == g.name && $0.method == m.name }
+            guard !rs.isEmpty else { continue }
+            if let first = rs.first(where: { $0.seed == study.seeds[0] }) ?? rs.first {
+                let rows = stepRows(first)
+                let k = max(1, rows.count / 800)
+                lr.series.append(.init(name: m.name, points: rows.enumerated().filter { $0.offset % k == 0 }.map { (Double($0.element.step), $0.element.lr) }))
+            }
+            let epochs = rs.map(\.history.count).max() ?? 0
+            var tp: [(x: Double, y: Double)] = [], lp: [(x: Double, y: Double)] = []
+            for ep in 0..<epochs {
+                let recs = rs.compactMap { $0.history.count > ep ? ($0, $0.history[ep]) : nil }
+                if let mean = MeanStd(recs.compactMap { $0.0.metric($0.1) })?.mean { tp.append((Double(ep + 1), mean)) }
+                if let mean = MeanStd(recs.map { $0.1.trainLoss })?.mean { lp.append((Double(ep + 1), mean)) }
+            }
+            test.series.append(.init(name: m.name, points: tp))
+            loss.series.append(.init(name: m.name, points: lp))
+        }
+        try lr.write(to: "\(outputDirectory)/\(g.name)-lr.svg")
+        try test.write(to: "\(outputDirectory)/\(g.name)-test.svg")
+        try loss.write(to: "\(outputDirectory)/\(g.name)-train-loss.svg")
+    }
+
+    func flatnessSection() throws -> String {
+        guard let spec = study.flatness else { return "" }
+        var md = "## Flatness (training loss along \(spec.directions) random filter-normalised directions, \(spec.images) training images)\n\n"
+        md += "| group / method | " + spec.alphas.map { String(format: "α = %g", $0) }.joined(separator: " | ") + " | rise at the ends |\n"
+        md += "|---|" + spec.alphas.map { _ in "---|" }.joined() + "---|\n"
+        let zero = spec.alphas.firstIndex(of: 0)
+        let ends = [spec.alphas.indices.min { spec.alphas[$0] < spec.alphas[$1] }!, spec.alphas.indices.max { spec.alphas[$0] < spec.alphas[$1] }!]
+        var rises: [(String, Double)] = []
+        var plot = SVGPlot(title: "Training loss around the final weights", xLabel: "α (filter-normalised step)", yLabel: "training loss", logY: true)
+        for g in study.groups {
+            for m in g.methods {
+                let profiles: [FlatnessProfile] = results.filter { $0.group == g.name && $0.method == m.name }.compactMap { r in
+                    let p = "\(outputDirectory)/cells/\(r.group)/\(r.method)/seed-\(r.seed)/flatness.json"
+                    guard let t = try? String(contentsOfFile: p, encoding: .utf8) else { return nil }
+                    return try? decodeJSON(t)
+                }
+                guard !profiles.isEmpty else { continue }
+                let means = spec.alphas.indices.map { j in profiles.map { $0.meanLosses[j] }.reduce(0, +) / Double(profiles.count) }
+                // Mean loss at the two extreme α minus the loss at α = 0 (lower = flatter).
+                let rise = zero.map { z in ends.map { means[$0] }.reduce(0, +) / 2 - means[z] }
+                if let rise { rises.append(("\(g.name)/\(m.name)", rise)) }
+                md += "| \(g.name) / \(m.name) | " + means.map { String(format: "%.4f", $0) }.joined(separator: " | ")
+                    + " | \(rise.map { String(format: "%.4f", $0) } ?? "–") |\n"
+                plot.series.append(.init(name: "\(g.name)/\(m.name)", points: zip(spec.alphas, means).map { ($0, $1) }))
+            }
+        }
+        try plot.write(to: outputDirectory + "/flatness.svg")
+        md += "\nMean over directions and seeds. A flatter minimum rises more slowly away from α = 0"
+        if let flattest = rises.min(by: { $0.1 < $1.1 }) { md += "; flattest here (smallest rise at the ends): **\(flattest.0)**" }
+        return md + ".\n\n![flatness](flatness.svg)\n\n"
+    }
+}
+
+/// Pretty, sorted-key JSON (configurations in reports and files).
+public func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try e.encode(value), as: UTF8.self)
+}

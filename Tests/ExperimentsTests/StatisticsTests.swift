@@ -1,0 +1,58 @@
+import Experiments
+import Foundation
+import Testing
+import TestSupport
+import Training
+
+@Suite("Experiments statistics and report")
+struct StatisticsTests {
+    @Test("mean ± sample std, by hand")
+    func meanStd() throws {
+        let m = try #require(MeanStd([1, 2, 3, 4]))
+        #expect(m.mean == 2.5)
+        // Σ(x − 2.5)² = 2.25 + 0.25 + 0.25 + 2.25 = 5; 5 / (4 − 1) = 5/3.
+        #expect(abs(m.std - (5.0 / 3).squareRoot()) < 1e-12)
+        #expect(m.formatted() == "2.50 ± 1.29")
+        #expect(MeanStd([7])?.std == 0 && MeanStd([7])?.mean == 7)
+        #expect(MeanStd([]) == nil)
+    }
+
+    /// An epoch record (EpochRecord has no public memberwise initialiser: built from its JSON).
+    func record(_ epoch: Int, accuracy: Double) -> EpochRecord {
+        try! decodeJSON(#"{"epoch": \#(epoch), "step": \#((epoch + 1) * 10), "learningRate": 0.1, "trainLoss": 1, "#
+                        + #""test": {"loss": 1, "accuracy": \#(accuracy), "count": 100}, "seconds": 2}"#)
+    }
+
+    @Test("the report's final and best metrics per method, over seeds")
+    func reportTable() throws {
+        let run = RunSpec()
+        let study = Study(name: "s", title: "S", scale: .tiny, seeds: [0, 1],
+                          groups: [StudyGroup(name: "g", title: "G", run: run, methods: [
+                            .schedule("a", .init(kind: "fixed", parameters: ["lr": 0.1])),
+                            .schedule("b", .init(kind: "fixed", parameters: ["lr": 0.1]))])],
+                          paperClaims: [PaperClaim(claim: "a beats b", paper: "x", group: "g", method: "a", comparedWith: ["b"])])
+        func cell(_ m: String, _ seed: UInt64, _ accs: [Double]) -> CellResult {
+            CellResult(group: "g", method: m, seed: seed, status: .finished, description: [],
+                       history: accs.enumerated().map { record($0.offset, accuracy: $0.element) }, steps: 10 * accs.count,
+                       trainSeconds: 2 * Double(accs.count), isText: false)
+        }
+        // a: finals 0.80, 0.90 (mean 85, std √50 = 7.07); bests 0.85, 0.90 (87.5 ± 3.54). b: finals 0.70, 0.72.
+        let results = [cell("a", 0, [0.5, 0.85, 0.80]), cell("a", 1, [0.6, 0.9]), cell("b", 0, [0.7]), cell("b", 1, [0.72])]
+        let dir = try TestData.temporaryDirectory("report")
+        var report = StudyReport(study: study, results: results, outputDirectory: dir, command: "test")
+        let s = report.summaries(study.groups[0])
+        #expect(abs(s[0].final!.mean - 85) < 1e-9 && abs(s[0].final!.std - 50.0.squareRoot()) < 1e-9)
+        #expect(abs(s[0].best!.mean - 87.5) < 1e-9 && abs(s[0].best!.std - 12.5.squareRoot()) < 1e-9)
+        #expect(abs(s[1].final!.mean - 71) < 1e-9)
+        #expect(s[0].trainSeconds!.mean == 5 && abs(s[0].secondsPerStep! - 0.2) < 1e-12)
+        report.problems = [("g2", "data not found at /x")]
+        try report.write()
+        let md = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
+        #expect(md.contains("| a | 2 | 0 | 85.00 ± 7.07 | 87.50 ± 3.54 | 5.0 ± 1.4 | 200.0 |"))
+        #expect(md.contains("agrees: a is at least as good"))
+        #expect(md.contains("g2: data not found"))
+        let csv = try String(contentsOfFile: dir + "/curves-epochs.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 7)
+        #expect(FileManager.default.fileExists(atPath: dir + "/g-test.svg"))
+    }
+}
