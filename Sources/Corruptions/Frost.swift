@@ -21,14 +21,14 @@ enum Frost {
         while size < max(h, w) { size *= 2 }
         let haze = PlasmaFractal.make(size: size, decay: 2, &rng)
         var ice = FloatImage(height: h, width: w, channels: 1)
-        for y in 0..<h { for x in 0..<w { ice[y, x, 0] = 0.22 + 0.28 * haze[y * size + x] } }
+        for y in 0..<h { for x in 0..<w { ice[y, x, 0] = 0.38 + 0.3 * haze[y * size + x] } }
         let area = Double(h * w) / 1024
-        let needles = Int((Double(10 + rng.nextInt(below: 8)) * area).rounded())
+        let needles = Int((Double(16 + rng.nextInt(below: 10)) * area).rounded())
         for _ in 0..<needles {
             let y0 = rng.uniform(0, Double(h)), x0 = rng.uniform(0, Double(w))
             let angle = rng.uniform(0, 2 * Double.pi)
             let length = rng.uniform(3, 14)
-            let brightness = Float(rng.uniform(0.55, 1.0))
+            let brightness = Float(rng.uniform(0.75, 1.0))
             stroke(&ice, y0, x0, angle, length, brightness)
             // Side branches at ±60° from points along the needle.
             let branches = rng.nextInt(below: 4)
