@@ -36,6 +36,7 @@ struct Corrupt: ParsableCommand {
     @Option(help: "Corrupt only the first N images.") var limit: Int?
     @Option(help: "Output layout.") var format: Format = .cifarBinary
     @Option(help: "Index of the image shown in the contact sheet.") var sheetImage: Int = 0
+    @Option(help: "Contact-sheet magnification (each pixel becomes a scale × scale block).") var sheetScale: Int = 3
     @Flag(help: "Generate and measure (stats.csv, contact sheet) without writing the data files.") var statsOnly = false
 
     func corruptions() throws -> [Corruption] {
@@ -75,6 +76,7 @@ struct Corrupt: ParsableCommand {
             throw ValidationError("--limit \(limit) is too small for five data_batch files: use at least 5")
         }
         guard sheetImage >= 0 else { throw ValidationError("--sheet-image must be ≥ 0") }
+        guard (1...16).contains(sheetScale) else { throw ValidationError("--sheet-scale must be 1…16 (got \(sheetScale))") }
         _ = try corruptions(); _ = try severities()
     }
 
@@ -88,7 +90,7 @@ struct Corrupt: ParsableCommand {
         say("corrupting \(clean.count) CIFAR-10 \(split.rawValue) images from \(data): \(list.count) corruption(s) × severities \(levels.map(String.init).joined(separator: ",")), seed \(seed)")
         let cleanStats = Self.meanStd(clean.pixels)
         var csv = "corruption,severity,images,mean,std,clean_mean,clean_std,mean_abs_change,seconds\n"
-        var sheet = ContactSheet(rows: list.count, columns: levels.count + 1)
+        var sheet = ContactSheet(rows: list.count, columns: levels.count + 1, scale: sheetScale)
         let tile = (sheetImage * 3072)..<((sheetImage + 1) * 3072)
         let n = clean.count
         var total = 0.0
