@@ -10,6 +10,11 @@ import Testing
         #expect(PNG.crc32(Array("IEND".utf8)) == 0xAE42_6082)
         #expect(PNG.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
         #expect(PNG.adler32([]) == 1)
+        // Long inputs, where the modulo 65,521 reductions matter (values from Python's zlib).
+        #expect(PNG.adler32([UInt8](repeating: 0x61, count: 1_000_000)) == 0x15D8_70F9)
+        let pattern = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        #expect(PNG.adler32(pattern) == 0x5D89_DFC6)
+        #expect(PNG.crc32(pattern) == 0x5136_17E4)
     }
 
     /// A gzip member around raw DEFLATE data (so `Gzip.decompress` can inflate a zlib stream's payload).
