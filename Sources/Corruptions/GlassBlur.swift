@@ -1,7 +1,11 @@
 import Tensor
 
-/// Glass blur: Gaussian blur, then local pixel shuffling (each pixel swapped with a random neighbour within
-/// `maxDelta`, sweeping the image from bottom-right to top-left, `iterations` times), then Gaussian blur again.
+/// Glass blur: Gaussian blur, then local pixel jitter (sweeping from bottom-right to top-left, `iterations`
+/// times, each pixel takes the value of a random neighbour at offset dy, dx ∈ −d..<d), then Gaussian blur again.
+///
+/// The published code writes the jitter as a swap, `x[h, w], x[h', w'] = x[h', w'], x[h, w]`, but on NumPy
+/// views that tuple assignment copies x[h', w'] into x[h, w] and then copies it back onto itself: the
+/// neighbour is duplicated, not swapped. We reproduce that behaviour (what CIFAR-10-C contains), not the comment.
 enum GlassBlur {
     /// (σ, max_delta, iterations).
     static let table: [(sigma: Double, maxDelta: Int, iterations: Int)] =
@@ -17,7 +21,7 @@ enum GlassBlur {
                     // NumPy randint(-d, d) draws from -d..<d (the upper bound is excluded), as published.
                     let dx = rng.integer(-d, d), dy = rng.integer(-d, d)
                     let yp = y + dy, xp = x + dx
-                    for c in 0..<3 { bytes.swapAt((y * w + x) * 3 + c, (yp * w + xp) * 3 + c) }
+                    for c in 0..<3 { bytes[(y * w + x) * 3 + c] = bytes[(yp * w + xp) * 3 + c] }
                 }
             }
         }

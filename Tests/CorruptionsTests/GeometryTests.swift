@@ -44,6 +44,25 @@ import Testing
         for y in 0..<32 { for x in 0..<32 { #expect(out[(y * 32 + x) * 3] == out[x * 3]) } }
     }
 
+    /// Glass blur at severity 1 (σ = 0.05: the Gaussians are the identity) is the published jitter alone: pixel
+    /// (y, x) for y, x in 2…31 takes the value of (y + dy, x + dx) with dy, dx ∈ {−1, 0} of the ORIGINAL image
+    /// (NumPy's aliased "swap" copies), and rows/columns 0 and 1 are untouched.
+    @Test func glassBlurJitter() {
+        var img = [UInt8](repeating: 0, count: Img.size)
+        for y in 0..<32 { for x in 0..<32 { img[(y * 32 + x) * 3] = UInt8(y * 8); img[(y * 32 + x) * 3 + 1] = UInt8(x * 8) } }
+        let out = Img.corrupt(img, .glassBlur, 1)
+        var moved = 0
+        for y in 0..<32 { for x in 0..<32 {
+            let p = (y * 32 + x) * 3
+            let sy = Int(out[p]) / 8, sx = Int(out[p + 1]) / 8
+            if y < 2 || x < 2 { #expect(sy == y && sx == x, "(\(y), \(x)) moved"); continue }
+            #expect((y - 1...y).contains(sy) && (x - 1...x).contains(sx), "(\(y), \(x)) took (\(sy), \(sx))")
+            if sy != y || sx != x { moved += 1 }
+        } }
+        // Three of the four offsets move the pixel: about 3/4 of the 900 jittered pixels.
+        #expect(moved > 600 && moved < 750, "\(moved) moved")
+    }
+
     /// Zoom blur leaves the exact centre region nearly unchanged (zooming about the centre) but smears the border.
     @Test func zoomBlurIsCentred() {
         let img = Img.synthetic(count: 1)
