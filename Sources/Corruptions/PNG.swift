@@ -1,8 +1,8 @@
 import Foundation
 
 /// A minimal PNG encoder for 8-bit RGB images (the contact sheets): signature, IHDR, one IDAT holding a zlib
-/// stream of stored (uncompressed) DEFLATE blocks of filter-0 scanlines, IEND; CRC-32 on every chunk and
-/// Adler-32 on the zlib stream. Uncompressed, so files are ≈ 3 bytes per pixel — fine for contact sheets.
+/// stream of filter-0 scanlines compressed as one fixed-Huffman DEFLATE block (`Deflate`), IEND; CRC-32 on every
+/// chunk and Adler-32 on the zlib stream. `zlibStored` (uncompressed stored blocks) is the simplest alternative.
 public enum PNG {
     /// The PNG file for a `height × width` RGB image given as HWC bytes.
     public static func encode(rgb pixels: [UInt8], width: Int, height: Int) -> [UInt8] {
@@ -18,7 +18,7 @@ public enum PNG {
         var ihdr = bigEndian(UInt32(width)) + bigEndian(UInt32(height))
         ihdr += [8, 2, 0, 0, 0]   // bit depth 8, colour type 2 (RGB), deflate, adaptive filters, no interlace
         appendChunk(&out, "IHDR", ihdr)
-        appendChunk(&out, "IDAT", zlibStored(raw))
+        appendChunk(&out, "IDAT", zlibFixed(raw, stride: 1 + 3 * width))
         appendChunk(&out, "IEND", [])
         return out
     }
@@ -42,6 +42,11 @@ public enum PNG {
         } while pos < data.count
         out += bigEndian(adler32(data))
         return out
+    }
+
+    /// A zlib stream of one fixed-Huffman DEFLATE block (LZ77 matches, also one `stride` back) with its Adler-32.
+    public static func zlibFixed(_ data: [UInt8], stride: Int = 0) -> [UInt8] {
+        [0x78, 0x01] + Deflate.compressFixed(data, stride: stride) + bigEndian(adler32(data))
     }
 
     /// Adler-32 (RFC 1950).

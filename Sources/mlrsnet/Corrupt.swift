@@ -72,7 +72,7 @@ struct Corrupt: ParsableCommand {
     func validate() throws {
         guard dataset == .cifar10 else { throw ValidationError("--dataset \(dataset.rawValue) is not supported by corrupt (cifar10 only)") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (got \(limit))") }
-        if let limit, split == .train, format == .cifarBinary, limit < 5 {
+        if let limit, split == .train, format == .cifarBinary, !statsOnly, limit < 5 {
             throw ValidationError("--limit \(limit) is too small for five data_batch files: use at least 5")
         }
         guard sheetImage >= 0 else { throw ValidationError("--sheet-image must be ≥ 0") }

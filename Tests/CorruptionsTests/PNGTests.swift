@@ -1,6 +1,7 @@
 import Corruptions
 import Datasets
 import Foundation
+import Tensor
 import Testing
 
 @Suite struct PNGTests {
@@ -59,12 +60,23 @@ import Testing
         #expect(try Gzip.decompress(Self.gzipMember(deflate: deflate, of: expected)) == expected)
     }
 
-    /// Streams longer than one stored block (65,535 bytes) split into several blocks and still decode.
-    @Test func multipleBlocks() throws {
-        let data = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
-        let z = PNG.zlibStored(data)
-        let deflate = Array(z[2..<(z.count - 4)])
-        #expect(try Gzip.decompress(Self.gzipMember(deflate: deflate, of: data)) == data)
+    /// Streams longer than one stored block (65,535 bytes) split into several blocks and still decode; the
+    /// fixed-Huffman stream decodes too (literals, long and short matches, the far stride) and is smaller.
+    @Test func storedAndFixedStreams() throws {
+        var rng = RandomGenerator(seed: 5)
+        var data = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        data += (0..<5_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }            // incompressible
+        data += [UInt8](repeating: 9, count: 1_000) + Array(data[200..<40_000])          // runs, far copies
+        for z in [PNG.zlibStored(data), PNG.zlibFixed(data), PNG.zlibFixed(data, stride: 1_771)] {
+            let deflate = Array(z[2..<(z.count - 4)])
+            #expect(try Gzip.decompress(Self.gzipMember(deflate: deflate, of: data)) == data)
+            #expect(Self.u32(z, z.count - 4) == PNG.adler32(data))
+        }
+        #expect(PNG.zlibFixed(data).count < data.count / 2)
+        for tiny: [UInt8] in [[], [1], [1, 2], [1, 2, 3], [7, 7, 7, 7, 7]] {
+            let z = PNG.zlibFixed(tiny)
+            #expect(try Gzip.decompress(Self.gzipMember(deflate: Array(z[2..<(z.count - 4)]), of: tiny)) == tiny)
+        }
     }
 
     /// The contact sheet places tile pixels, scaled, at the right cell.
