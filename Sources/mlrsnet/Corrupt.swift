@@ -24,7 +24,7 @@ struct Corrupt: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case cifarBinary = "cifar-binary", npy }
     enum SplitChoice: String, ExpressibleByArgument, CaseIterable { case train, test }
 
-    @Option(help: "CIFAR-10 directory or archive (default: ../shared/data/cifar-10/cifar-10-jpeg75-binary.tar.gz).")
+    @Option(help: "CIFAR-10 directory or archive.")
     var data: String = "../shared/data/cifar-10/cifar-10-jpeg75-binary.tar.gz"
     @Option(help: "Data set (cifar10).") var dataset: DatasetChoice = .cifar10
     @Option(help: "Corruption name(s), comma-separated: \(Corruption.allCases.map(\.rawValue).joined(separator: ", ")); or all (the 15 benchmark ones), extra, everything.")
