@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Baselines", targets: ["Baselines"]),
         .library(name: "LRController", targets: ["LRController"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "Corruptions", targets: ["Corruptions"]),
         .executable(name: "mlrsnet", targets: ["mlrsnet"]),
         .executable(name: "mlrsnet-bench", targets: ["mlrsnet-bench"]),
     ],
@@ -41,11 +42,12 @@ let package = Package(
         .target(name: "Baselines", dependencies: ["Training", "Optim", "NN", "Tensor", "Schedules"]),
         .target(name: "LRController", dependencies: ["Training", "NN", "Optim", "Tensor", "Schedules", "SafeTensors", "Datasets", "LearnedSchedule"]),
         .target(name: "Experiments", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "MetaLearning", "SafeTensors"]),
+        .target(name: "Corruptions", dependencies: ["Tensor"]),
         // `mlrsnet demo`'s logic (a library so a test can run the quick demo end to end).
         .target(name: "MLRSNetDemo", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "Datasets", "NN", "Tensor", "Optim", "Schedules"]),
         .executableTarget(
             name: "mlrsnet",
-            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", "LRController", "Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Tensor", "NN", "Datasets", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning", "MLRSNetDemo", "Baselines", "LRController", "Experiments", "Corruptions", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "mlrsnet-bench",
             dependencies: ["Tensor", "NN", "Optim", "Schedules", "Training", "LearnedSchedule", "MetaLearning",
@@ -61,6 +63,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchedulesTests", dependencies: ["Schedules"]),
+        .testTarget(name: "CorruptionsTests", dependencies: ["Corruptions", "Datasets", "Tensor", "TestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LRControllerTests", dependencies: ["LRController", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LearnedScheduleTests", dependencies: ["LearnedSchedule", "Schedules", "SafeTensors"],
