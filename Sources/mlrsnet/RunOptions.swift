@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Experiments
 import Training
 
 /// Options shared by `train` and `meta-train`: data, model, base optimiser and the run itself.
@@ -18,7 +19,7 @@ struct RunOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Per-channel normalisation.") var normalize = true
 
     // Model
-    @Option(help: "smallcnn, resnet20 (any 6n+2), resnet18, wrn-DEPTH-WIDTH, or lstm (with --dataset ptb).")
+    @Option(help: "smallcnn, resnet20 (any 6n+2), resnet18, wrn-DEPTH-WIDTH, shufflenetv2[-WIDTH], densenet-DEPTH-GROWTH, or lstm (with --dataset ptb).")
     var model = "smallcnn"
     @Option(help: "LSTM hidden = embedding size.") var hidden = 200
     @Option(help: "LSTM layers.") var layers = 2
@@ -55,21 +56,21 @@ struct RunOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize))") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0 (got \(weightDecay))") }
-        guard (0..<1).contains(momentum) else { throw ValidationError("--momentum must be in [0, 1) (got \(momentum))") }
-        guard (0..<1).contains(beta1) else { throw ValidationError("--beta1 must be in [0, 1) (got \(beta1))") }
-        if let clip, !(clip > 0) { throw ValidationError("--clip must be positive (got \(clip))") }
-        if let k = trainPerClass, k < 1 { throw ValidationError("--train-per-class must be at least 1 (got \(k))") }
+        // The run's own checks live in the library (`RunSpec.validate`); its messages name spec fields, shown here as options.
         if let n = evalTokens, n < 20 { throw ValidationError("--eval-tokens must be at least 20 (got \(n))") }
-        if let n = trainTokens, n < 2 { throw ValidationError("--train-tokens must be at least 2 (got \(n))") }
-        if let k = testPerClass, k < 1 { throw ValidationError("--test-per-class must be at least 1 (got \(k))") }
-        guard validationPerClass >= 0 else { throw ValidationError("--validation-per-class must be ≥ 0 (got \(validationPerClass))") }
-        guard bptt >= 1, hidden >= 1, layers >= 1 else { throw ValidationError("--bptt, --hidden and --layers must be at least 1") }
-        guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1) (got \(dropout))") }
-        do { _ = try ModelSpec(parsing: model) } catch { throw ValidationError("--model: \(error)") }
+        do { try runSpec.validate() } catch let e as ExperimentError { throw ValidationError(Self.optionWording(e.description)) }
         if resume && out == nil { throw ValidationError("--resume needs --out (the run directory to continue)") }
         if tied && dataset == .ptb && model != "lstm" { throw ValidationError("--tied applies to --model lstm") }
+    }
+}
+
+extension RunOptions {
+    /// "trainPerClass must be …" → "--train-per-class must be …": a spec field at the start of a message, as its option.
+    static func optionWording(_ message: String) -> String {
+        let head = message.prefix { $0.isLetter }
+        guard let first = head.first, first.isLowercase else { return message }
+        var option = head == "evaluationTokens" ? "eval-tokens" : ""
+        if option.isEmpty { for c in head { option += c.isUppercase ? "-" + c.lowercased() : String(c) } }
+        return "--" + option + message.dropFirst(head.count)
     }
 }
