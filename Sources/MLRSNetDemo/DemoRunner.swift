@@ -142,7 +142,7 @@ public struct DemoRunner {
                 // bias set so the first LR is the hand-designed schedules' initial LR; meta-Adam lr 1e-3, L2 1e-4.
                 let gamma = GammaPolicy.paperImages
                 gammaValue = gamma.gamma(initialLoss: 0)
-                let firstLoss = probeFirstLoss(task)
+                let firstLoss = task.firstBatchLoss()
                 let config = try MLRSNetConfiguration(architecture: .referenceMetaTest, hiddenSize: 40)
                 let cell = try MLRSNetCell(configuration: config, seed: c.seed,
                                            outputBias: .firstLearningRate(c.learningRate, gamma: gammaValue, firstInput: firstLoss))
@@ -174,15 +174,6 @@ public struct DemoRunner {
         return (result, artifact)
     }
 
-    /// The first training batch's loss at the initial weights (no update, running statistics untouched):
-    /// MLR-SNet's output bias is set from it so the first LR is the configured one.
-    func probeFirstLoss(_ task: ImageClassificationTask) -> Float {
-        task.beginEpoch(0)
-        let l = task.model.withFrozenRunningStatistics { task.trainStep(epoch: 0, batch: 0) }
-        for p in task.model.parameters { p.zeroGrad() }
-        task.beginEpoch(0)
-        return l
-    }
 }
 
 /// User + system CPU time of this process, in seconds.

@@ -85,7 +85,7 @@ struct MetaTrain: ParsableCommand {
         let normalisation: InputNormalisation = isText ? .perLogVocabulary(vocabulary!) : .raw
         let config = try MLRSNetConfiguration(architecture: metaArchitecture.architecture, hiddenSize: metaHidden)
         // The first loss fixes γ (reference rule) and, with --first-lr, the output bias.
-        let firstLoss = probeFirstLoss(setup)
+        let firstLoss = setup.task.firstBatchLoss()
         let gamma = gammaPolicy.gamma(initialLoss: Double(firstLoss))
         let first = firstLR ?? (isText ? 0 : 0.1)
         if first >= gamma { throw CLIError("--first-lr \(first) must be below γ = \(gamma)") }
@@ -122,15 +122,4 @@ struct MetaTrain: ParsableCommand {
         (setup.task as? ImageClassificationTask)?.train.classCount ?? 10
     }
 
-    /// The loss of the first training batch at the initial weights (no update), for γ and the output bias.
-    func probeFirstLoss(_ setup: RunSetup) -> Float {
-        let params = setup.task.model.parameters
-        let saved = setup.task.model.buffers.map(\.value)
-        setup.task.beginEpoch(0)
-        let l = setup.task.model.withFrozenRunningStatistics { setup.task.trainStep(epoch: 0, batch: 0) }
-        for p in params { p.zeroGrad() }
-        for (b, v) in zip(setup.task.model.buffers, saved) { b.value = v }
-        setup.task.beginEpoch(0)
-        return l
-    }
 }

@@ -80,7 +80,7 @@ struct MLRSNetMetaOptions {
         }
         let normalisation: InputNormalisation = isText ? .perLogVocabulary(vocabulary) : .raw
         let config = try MLRSNetConfiguration(architecture: architecture, hiddenSize: hidden)
-        let firstLoss = probeFirstLoss(prepared.task)
+        let firstLoss = prepared.task.firstBatchLoss()
         let gammaValue = gammaPolicy.gamma(initialLoss: Double(firstLoss))
         let first = firstLR ?? (isText ? 0 : 0.1)
         guard first < gammaValue else { throw ExperimentError("method \(context.method.name): firstLR \(first) must be below γ = \(gammaValue)") }
@@ -105,15 +105,3 @@ struct MLRSNetMetaOptions {
     }
 }
 
-/// The loss of the first training batch at the initial weights, without changing anything (weights, running
-/// statistics, gradients): fixes γ for the reference rule and the output bias for `firstLR`.
-func probeFirstLoss(_ task: any TrainingTask) -> Float {
-    let params = task.model.parameters
-    let saved = task.model.buffers.map(\.value)
-    task.beginEpoch(0)
-    let l = task.model.withFrozenRunningStatistics { task.trainStep(epoch: 0, batch: 0) }
-    for p in params { p.zeroGrad() }
-    for (b, v) in zip(task.model.buffers, saved) { b.value = v }
-    task.beginEpoch(0)
-    return l
-}
