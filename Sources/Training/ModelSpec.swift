@@ -9,6 +9,7 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
     case resnet18
     case wideResNet(depth: Int, width: Int)
     case lstm
+    case mobileNetV2
 
     /// Parses a model name; throws a message listing the accepted forms.
     public init(parsing text: String) throws(ModelSpecError) {
@@ -16,6 +17,7 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         if s == "smallcnn" { self = .smallCNN; return }
         if s == "resnet18" { self = .resnet18; return }
         if s == "lstm" { self = .lstm; return }
+        if s == "mobilenetv2" { self = .mobileNetV2; return }
         if s.hasPrefix("resnet"), let d = Int(s.dropFirst(6)), d >= 8, (d - 2) % 6 == 0 { self = .resnet(depth: d); return }
         let parts = s.split(separator: "-")
         if parts.count == 3, parts[0] == "wrn", let d = Int(parts[1]), let k = Int(parts[2]), d >= 10, (d - 4) % 6 == 0, k >= 1 {
@@ -31,6 +33,7 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         case .resnet18: return "resnet18"
         case .wideResNet(let d, let k): return "wrn-\(d)-\(k)"
         case .lstm: return "lstm"
+        case .mobileNetV2: return "mobilenetv2"
         }
     }
 
@@ -45,6 +48,8 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
             return CifarResNet(widths: [64, 128, 256, 512], blocksPerStage: [2, 2, 2, 2], classes: classes, inputChannels: channels, rng: &rng)
         case .wideResNet(let d, let k):
             return WideResNet(depth: d, widenFactor: k, dropRate: dropout, classes: classes, inputChannels: channels, rng: &rng)
+        case .mobileNetV2:
+            return MobileNetV2(classes: classes, inputChannels: channels, rng: &rng)
         case .lstm:
             preconditionFailure("ModelSpec.makeImageModel: lstm is a language model")
         }
@@ -54,6 +59,6 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
 public struct ModelSpecError: Error, CustomStringConvertible {
     public var text: String
     public var description: String {
-        "unknown model '\(text)'; expected smallcnn, resnet20/32/56/... (6n+2), resnet18, wrn-DEPTH-WIDTH (e.g. wrn-16-4, wrn-28-10) or lstm"
+        "unknown model '\(text)'; expected smallcnn, resnet20/32/56/... (6n+2), resnet18, wrn-DEPTH-WIDTH (e.g. wrn-16-4, wrn-28-10), mobilenetv2 or lstm"
     }
 }
