@@ -186,3 +186,41 @@ void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n
         }
     }
 }
+
+// MARK: GEMM with a caller-supplied B packer (implicit-GEMM convolution)
+
+void mlr_sgemm_packed_b(mlr_gemm_kernel kind, long m, long n, long k, const float *A, long lda,
+                        mlr_pack_b_source pack, const void *ctx, float *C, long ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) { scale_c(m, n, 0, C, ldc); return; }
+    const mlr_gemm_impl *impl = impl_for(cpu_has(kind) ? kind : MLR_GEMM_PORTABLE);
+    const long MR = impl->mr, NR = impl->nr;
+    // The same K blocks, loop nest and micro-kernel as mlr_sgemm_with's packed-B path, so the result is
+    // bit-identical to packing op(B) from memory.
+    const long kblocks = (k + impl->kc - 1) / impl->kc;
+    const long KC = (k + kblocks - 1) / kblocks;
+    const long mfull = round_up(m, MR), nfull = round_up(n, NR);
+    const long MC = impl->mc, NC = impl->nc;
+    float *pa = grow(&buf_a, &cap_a, (size_t)((MC < mfull ? MC : mfull) * KC));
+    float *pb = grow(&buf_b, &cap_b, (size_t)((NC < nfull ? NC : nfull) * KC));
+    for (long ic = 0; ic < m; ic += MC) {
+        const long mc = m - ic < MC ? m - ic : MC;
+        for (long pc = 0; pc < k; pc += KC) {
+            const long kc = k - pc < KC ? k - pc : KC;
+            const float beta_k = pc == 0 ? 0.0f : 1.0f;
+            for (long jc = 0; jc < n; jc += NC) {
+                const long nc = n - jc < NC ? n - jc : NC;
+                pack(ctx, pc, jc, kc, nc, NR, pb);
+                for (long ir = 0; ir < mc; ir += MR) {
+                    const long mr = mc - ir < MR ? mc - ir : MR;
+                    if (jc == 0) impl->pack_a(0, A, lda, ic + ir, pc, mr, kc, pa + ir * kc);
+                    for (long jr = 0; jr < nc; jr += NR) {
+                        const long nr = nc - jr < NR ? nc - jr : NR;
+                        impl->kernel(kc, pa + ir * kc, pb + jr * kc, 0, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr,
+                                     1.0f, beta_k);
+                    }
+                }
+            }
+        }
+    }
+}
