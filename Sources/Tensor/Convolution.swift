@@ -1,5 +1,3 @@
-import CKernels
-
 /// Convolution kernels over raw buffers, one NCHW image at a time: im2col / col2im (the lowering
 /// that turns a convolution into a GEMM) and a direct depthwise convolution (where a GEMM would
 /// have a single output row per channel). The layer `NN.Conv2d` drives them.
@@ -300,28 +298,5 @@ public func depthwiseConv2dBackwardWeight(_ x: UnsafePointer<Float>, _ dy: Unsaf
                 dwc[i * kw + j] += (s0 + s1) + (s2 + s3)
             }
         }
-    }
-}
-
-// MARK: Implicit-GEMM convolution
-
-/// `c[m, count·Ho·Wo] = w[m, C·kh·kw] × col`, where `col` is the im2col matrix of `count` images side
-/// by side (image t at `x + t·imageStride`, its columns at `t·Ho·Wo`), without materialising `col`:
-/// the GEMM's B panels are packed straight from the images (`mlr_conv_pack_b`). Bit-identical to
-/// `im2col` into a `[C·kh·kw, count·Ho·Wo]` matrix followed by `gemm` (same kernel family, same
-/// K blocks). Single-threaded (call it from a worker part). `ldc` ≥ `count·Ho·Wo`.
-public func convolutionGEMM(weight w: UnsafePointer<Float>, outputs m: Int, images x: UnsafePointer<Float>,
-                            imageStride: Int, count: Int, _ g: ConvGeometry,
-                            into c: UnsafeMutablePointer<Float>, ldc: Int) {
-    let n = count * g.outputPlane
-    precondition(count >= 1 && ldc >= n, "convolutionGEMM: count \(count), ldc \(ldc) < \(n)")
-    var geo = mlr_conv_geometry(
-        x: x, image_stride: imageStride, channels: g.channels, height: g.height, width: g.width,
-        kh: g.kernelHeight, kw: g.kernelWidth, sh: g.strideHeight, sw: g.strideWidth,
-        ph: g.padHeight, pw: g.padWidth, dh: g.dilationHeight, dw: g.dilationWidth,
-        out_h: g.outHeight, out_w: g.outWidth)
-    withUnsafePointer(to: &geo) { ctx in
-        mlr_sgemm_packed_b(GEMMKernel.current.cValue, m, n, g.columnRows, w, g.columnRows,
-                           mlr_conv_pack_b, UnsafeRawPointer(ctx), c, ldc)
     }
 }

@@ -56,32 +56,6 @@ void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n
                     const float *B, long ldb,
                     float beta, float *C, long ldc);
 
-/// Packs rows p0 ..< p0+kc, columns j0 ..< j0+nc of a virtual B [k × n] into ceil(nc/nr) slivers of
-/// kc×nr floats (sliver s at dst + s·kc·nr, row p of it at + p·nr; columns past nc zero-filled).
-typedef void (*mlr_pack_b_source)(const void *ctx, long p0, long j0, long kc, long nc, long nr, float *dst);
-
-/// C[m×n] = A[m×k] · B (beta 0, A row-major with leading dimension lda) where B exists only through
-/// `pack`, which writes its panels straight into the GEMM's packing buffer (e.g. a convolution's
-/// im2col matrix built from the image: no column matrix in memory). Bit-identical to `mlr_sgemm_with`
-/// on the materialised B for the same family.
-void mlr_sgemm_packed_b(mlr_gemm_kernel kind, long m, long n, long k, const float *A, long lda,
-                        mlr_pack_b_source pack, const void *ctx, float *C, long ldc);
-
-/// Geometry of `mlr_conv_pack_b`: `images` NCHW images of [channels, height, width] at `x` (image t at
-/// x + t·image_stride), a kh×kw window with stride, padding and dilation, output [out_h, out_w].
-typedef struct {
-    const float *x;
-    long image_stride;
-    long channels, height, width;
-    long kh, kw, sh, sw, ph, pw, dh, dw;
-    long out_h, out_w;
-} mlr_conv_geometry;
-
-/// `mlr_pack_b_source` for a convolution: B is the im2col matrix of the images side by side,
-/// B[(c·kh + i)·kw + j, t·Ho·Wo + oh·Wo + ow] = x_t[c, oh·sh − ph + i·dh, ow·sw − pw + j·dw] (0 in the
-/// padding). `ctx` points to an `mlr_conv_geometry`.
-void mlr_conv_pack_b(const void *ctx, long p0, long j0, long kc, long nc, long nr, float *dst);
-
 /// Runs `iterations` rounds of independent multiply-adds on registers only, with the widest vectors
 /// of family `kind`, and returns the floating-point operations done (time it to measure the core's
 /// FMA peak for the benchmark).

@@ -145,31 +145,31 @@ public final class Conv2d: Layer {
                         return
                     }
                     let width = perGEMM * plane
+                    let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
                     let ybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
-                    defer { ybuf?.deallocate() }
+                    defer { col?.deallocate(); ybuf?.deallocate() }
                     var first = images.lowerBound
                     while first < images.upperBound {
                         let count = min(perGEMM, images.upperBound - first), cols = count * plane
                         for gi in 0..<groups {
-                            let wg = wb + gi * og * kRows
-                            let xg = xb + first * inImage + gi * cg * inPlane
-                            // Y_g = W_g × col(X_g): X_g is its own column matrix for a 1×1 stride-1
-                            // convolution of one image; otherwise the GEMM packs its B panels straight
-                            // from the images (implicit GEMM, no im2col matrix).
-                            if count == 1 {
-                                let yg = yb + first * outImage + gi * og * plane
-                                if direct {
-                                    gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: xg, ldb: plane,
-                                         beta: 0, c: yg, ldc: plane, parallel: false)
-                                } else {
-                                    convolutionGEMM(weight: wg, outputs: og, images: xg, imageStride: inImage, count: 1, g,
-                                                    into: yg, ldc: plane)
+                            let b: UnsafePointer<Float>
+                            if let col {
+                                for t in 0..<count {
+                                    im2col(xb + (first + t) * inImage + gi * cg * inPlane, g, col + t * plane, ld: cols)
                                 }
+                                b = UnsafePointer(col)
+                            } else {
+                                b = xb + first * inImage + gi * cg * inPlane
+                            }
+                            let wg = wb + gi * og * kRows
+                            if count == 1 {
+                                gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: b, ldb: plane,
+                                     beta: 0, c: yb + first * outImage + gi * og * plane, ldc: plane, parallel: false)
                             } else {
                                 // Y for `count` images side by side, then copied to each image's planes.
                                 let yt = ybuf!
-                                convolutionGEMM(weight: wg, outputs: og, images: xg, imageStride: inImage, count: count, g,
-                                                into: yt, ldc: cols)
+                                gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: b, ldb: cols,
+                                     beta: 0, c: yt, ldc: cols, parallel: false)
                                 for t in 0..<count {
                                     let dst = yb + (first + t) * outImage + gi * og * plane
                                     for o in 0..<og { (dst + o * plane).update(from: yt + o * cols + t * plane, count: plane) }
