@@ -107,8 +107,8 @@ struct ScalingBench: ParsableCommand {
         }.median_s
         let gflop = Double(batch) * cifarResNetForwardMACs(widths: widths, blocks: [3, 3, 3]) * 2 / 1e9
         let perFlop = t / gflop
-        print(String(format: "%-11@ %-22@ %8.1f %11.2f %17.1f %19.2f", series, label, t * 1e3, gflop, 3 * gflop / t,
-                     perFlop / (first ?? perFlop)))
+        print(series.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + label.padding(toLength: 22, withPad: " ", startingAt: 0)
+              + String(format: " %8.1f %11.2f %17.1f %19.2f", t * 1e3, gflop, 3 * gflop / t, perFlop / (first ?? perFlop)))
         return first ?? perFlop
     }
 }
