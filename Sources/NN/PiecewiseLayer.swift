@@ -25,11 +25,11 @@ struct PatternHasher {
 }
 
 extension ReLU: PiecewiseLayer {
-    public func activationPattern() -> UInt64 { clampPattern(cachedInput, upper: nil) }
+    public func activationPattern() -> UInt64 { clampPattern(cachedOutput, upper: nil) }
 }
 
 extension ReLU6: PiecewiseLayer {
-    public func activationPattern() -> UInt64 { clampPattern(cachedInput, upper: 6) }
+    public func activationPattern() -> UInt64 { clampPattern(cachedOutput, upper: 6) }
 }
 
 extension MaxPool2d: PiecewiseLayer {
@@ -40,8 +40,9 @@ extension MaxPool2d: PiecewiseLayer {
     }
 }
 
-/// Which side of each clipping point every input lies on: 0 (x ≤ 0), 1 (inside), 2 (x ≥ upper).
-private func clampPattern(_ x: Tensor?, upper: Float?) -> UInt64 {
+/// Which side of each clipping point every input lies on: 0 (x ≤ 0), 1 (inside), 2 (x ≥ upper). The
+/// clamp's output gives the same codes as its input (y ≤ 0 ⇔ x ≤ 0, y ≥ upper ⇔ x ≥ upper).
+func clampPattern(_ x: Tensor?, upper: Float?) -> UInt64 {
     guard let x else { return 0 }
     var h = PatternHasher()
     x.withUnsafeBufferPointer { p in

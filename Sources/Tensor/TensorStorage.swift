@@ -9,7 +9,9 @@ public final class TensorStorage: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let raw = BufferRecycler.shared.take(bytes: bytes)
+            ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -24,5 +26,6 @@ public final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    /// Large buffers go to `BufferRecycler` for the next allocation of the same size.
+    deinit { BufferRecycler.shared.give(UnsafeMutableRawPointer(pointer), bytes: max(count, 1) * MemoryLayout<Float>.stride) }
 }

@@ -13,6 +13,8 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
     case shuffleNetV2(width: Double)
     /// DenseNet-BC-depth-k for 32×32 inputs (depth 6n + 4): `densenet-D-K`, e.g. `densenet-100-12`.
     case denseNet(depth: Int, growthRate: Int)
+    /// MobileNetV2 (torchvision's design with CIFAR strides): `mobilenetv2`.
+    case mobileNetV2
 
     /// Parses a model name; throws a message listing the accepted forms.
     public init(parsing text: String) throws(ModelSpecError) {
@@ -20,6 +22,7 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         if s == "smallcnn" { self = .smallCNN; return }
         if s == "resnet18" { self = .resnet18; return }
         if s == "lstm" { self = .lstm; return }
+        if s == "mobilenetv2" { self = .mobileNetV2; return }
         if s.hasPrefix("resnet"), let d = Int(s.dropFirst(6)), d >= 8, (d - 2) % 6 == 0 { self = .resnet(depth: d); return }
         let parts = s.split(separator: "-")
         if s == "shufflenetv2" { self = .shuffleNetV2(width: 1); return }
@@ -44,6 +47,7 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
         case .lstm: return "lstm"
         case .shuffleNetV2(let w): return w == 1 ? "shufflenetv2" : "shufflenetv2-\(w)"
         case .denseNet(let d, let k): return "densenet-\(d)-\(k)"
+        case .mobileNetV2: return "mobilenetv2"
         }
     }
 
@@ -62,6 +66,8 @@ public enum ModelSpec: Equatable, Sendable, CustomStringConvertible {
             return ShuffleNetV2.cifar(widthMultiplier: w, classes: classes, inputChannels: channels, rng: &rng)
         case .denseNet(let d, let k):
             return DenseNet.bc(depth: d, growthRate: k, classes: classes, inputChannels: channels, rng: &rng)
+        case .mobileNetV2:
+            return MobileNetV2(classes: classes, inputChannels: channels, rng: &rng)
         case .lstm:
             preconditionFailure("ModelSpec.makeImageModel: lstm is a language model")
         }
@@ -72,6 +78,6 @@ public struct ModelSpecError: Error, CustomStringConvertible {
     public var text: String
     public var description: String {
         "unknown model '\(text)'; expected smallcnn, resnet20/32/56/... (6n+2), resnet18, wrn-DEPTH-WIDTH (e.g. wrn-16-4, wrn-28-10), "
-            + "shufflenetv2[-W] (W = 0.5, 1, 1.5, 2), densenet-DEPTH-K (DenseNet-BC, depth 6n+4, e.g. densenet-100-12) or lstm"
+            + "mobilenetv2, shufflenetv2[-W] (W = 0.5, 1, 1.5, 2), densenet-DEPTH-K (DenseNet-BC, depth 6n+4, e.g. densenet-100-12) or lstm"
     }
 }

@@ -5,7 +5,7 @@ import Tensor
 /// The models `mlrsnet-bench step` measures, with their batch shapes, optimiser settings, default
 /// repetition counts (those of `bench_step.py`) and the PyTorch anchor that measures the same thing.
 enum StepModel: String, CaseIterable, Codable {
-    case smallcnn, resnet20, resnet18, wrn16_4 = "wrn16-4", lstm200, lstm512
+    case smallcnn, resnet20, resnet18, wrn16_4 = "wrn16-4", mobilenetv2, lstm200, lstm512
 
     /// The row label.
     var title: String {
@@ -14,6 +14,7 @@ enum StepModel: String, CaseIterable, Codable {
         case .resnet20: return "ResNet-20 b128"
         case .resnet18: return "ResNet-18 b128"
         case .wrn16_4: return "WRN-16-4 b128"
+        case .mobilenetv2: return "MobileNetV2 b128"
         case .lstm200: return "LSTM-LM 2x200 b20"
         case .lstm512: return "LSTM-LM 2x512 b32"
         }
@@ -24,7 +25,7 @@ enum StepModel: String, CaseIterable, Codable {
         switch self {
         case .smallcnn, .lstm200: return 5
         case .resnet20, .lstm512: return 3
-        case .resnet18, .wrn16_4: return 2
+        case .resnet18, .wrn16_4, .mobilenetv2: return 2
         }
     }
     var defaultReps: Int {
@@ -32,7 +33,7 @@ enum StepModel: String, CaseIterable, Codable {
         case .smallcnn: return 20
         case .lstm200: return 15
         case .resnet20, .lstm512: return 10
-        case .resnet18, .wrn16_4: return 5
+        case .resnet18, .wrn16_4, .mobilenetv2: return 5
         }
     }
 
@@ -47,6 +48,7 @@ enum StepModel: String, CaseIterable, Codable {
         case .lstm200: return (.benchStep, "d", "d lstm200 b20")
         case .lstm512: return (.benchStep, "d", "d lstm512 b32")
         case .wrn16_4: return (.extra, "wrn16_4", "wrn16_4")
+        case .mobilenetv2: return (.extra, "mobilenetv2", "mobilenetv2")
         }
     }
 
@@ -72,7 +74,7 @@ final class StepWorkload {
         var rng = RandomGenerator(seed: seed)
         let loss = SoftmaxCrossEntropy()
         switch model {
-        case .smallcnn, .resnet20, .resnet18, .wrn16_4:
+        case .smallcnn, .resnet20, .resnet18, .wrn16_4, .mobilenetv2:
             let net: any Layer
             let input: [Int]
             switch model {
@@ -82,6 +84,8 @@ final class StepWorkload {
                 net = CifarResNet.resnet(depth: 20, rng: &rng); input = [3, 32, 32]
             case .resnet18:
                 net = CifarResNet.resnet18(rng: &rng); input = [3, 32, 32]
+            case .mobilenetv2:
+                net = MobileNetV2(rng: &rng); input = [3, 32, 32]
             default:
                 net = WideResNet(depth: 16, widenFactor: 4, rng: &rng); input = [3, 32, 32]
             }

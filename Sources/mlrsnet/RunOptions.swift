@@ -19,7 +19,7 @@ struct RunOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Per-channel normalisation.") var normalize = true
 
     // Model
-    @Option(help: "smallcnn, resnet20 (any 6n+2), resnet18, wrn-DEPTH-WIDTH, shufflenetv2[-WIDTH], densenet-DEPTH-GROWTH, or lstm (with --dataset ptb).")
+    @Option(help: "smallcnn, resnet20 (any 6n+2), resnet18, wrn-DEPTH-WIDTH, mobilenetv2, shufflenetv2[-WIDTH], densenet-DEPTH-GROWTH, or lstm (with --dataset ptb).")
     var model = "smallcnn"
     @Option(help: "LSTM hidden = embedding size.") var hidden = 200
     @Option(help: "LSTM layers.") var layers = 2

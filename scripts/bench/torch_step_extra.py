@@ -7,6 +7,8 @@ Models:
               y += shortcut(a)  (1x1 strided conv, no BN)  when the shape changes, else  y += x
             stem conv3x3(3->16), three stages of (16-4)/6 = 2 blocks with 64/128/256 channels
             (strides 1, 2, 2), then BN-ReLU, global average pool, linear 256->10.
+  mobilenetv2  torchvision's MobileNetV2 (width 1, ~2.24M params, no dropout) with the stem and the
+            second stage at stride 1 for 32x32 inputs, exactly like Sources/NN/Models/MobileNetV2.swift.
 
 The measurement is bench_step.py's own `image_bench` (SGD lr 0.01, momentum 0.9, weight decay 5e-4,
 fixed random batch, train mode, warm-up then median; forward-only under no_grad), run through
@@ -39,7 +41,7 @@ def find_pytorch_dir(explicit):
 
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-ap.add_argument("--models", default="wrn16_4", help="comma list; known: wrn16_4")
+ap.add_argument("--models", default="wrn16_4", help="comma list; known: wrn16_4, mobilenetv2")
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--reps", type=int, default=5, help="timed steps (forward-only uses max(3, reps // 2))")
 ap.add_argument("--warmup", type=int, default=2)
@@ -99,9 +101,53 @@ class WideResNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class InvertedResidual(nn.Module):
+    """torchvision's MobileNetV2 block: [1x1 expand-BN-ReLU6] -> 3x3 depthwise(stride)-BN-ReLU6 -> 1x1-BN,
+    plus the identity when stride == 1 and c_in == c_out (as Sources/NN/Models/MobileNetV2.swift)."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, t: int):
+        super().__init__()
+        hidden = c_in * t
+        layers = []
+        if t != 1:
+            layers += [nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6()]
+        layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(),
+                   nn.Conv2d(hidden, c_out, 1, bias=False), nn.BatchNorm2d(c_out)]
+        self.conv = nn.Sequential(*layers)
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x):
+        y = self.conv(x)
+        return x + y if self.residual else y
+
+
+class MobileNetV2Cifar(nn.Module):
+    """torchvision's MobileNetV2 (width 1, no dropout) with the stem and stage 2 at stride 1 for 32x32 inputs."""
+
+    STAGES = [(1, 16, 1, 1), (6, 24, 2, 1), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+    def __init__(self, num_classes: int = 10):
+        super().__init__()
+        feats = [nn.Sequential(nn.Conv2d(3, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6())]
+        c = 32
+        for t, out, n, s in self.STAGES:
+            for j in range(n):
+                feats.append(InvertedResidual(c, out, s if j == 0 else 1, t))
+                c = out
+        feats.append(nn.Sequential(nn.Conv2d(c, 1280, 1, bias=False), nn.BatchNorm2d(1280), nn.ReLU6()))
+        self.features = nn.Sequential(*feats)
+        self.classifier = nn.Linear(1280, num_classes)
+
+    def forward(self, x):
+        x = self.features(x)
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 MODELS = {
     "wrn16_4": lambda: image_bench("wrn16_4", WideResNet(16, 4), (3, 32, 32), 128,
                                    args.warmup, args.reps),
+    "mobilenetv2": lambda: image_bench("mobilenetv2", MobileNetV2Cifar(10), (3, 32, 32), 128,
+                                       args.warmup, args.reps),
 }
 
 

@@ -61,6 +61,30 @@ void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n
 /// FMA peak for the benchmark).
 double mlr_fma_probe(mlr_gemm_kernel kind, long iterations);
 
+// MARK: Element-wise kernels (elementwise.c): AVX-512 when the CPU has it, else portable; both paths
+// give bit-identical results.
+
+/// 1 when the element-wise kernels use AVX-512 on this thread.
+int mlr_elementwise_avx512(void);
+/// Makes the calling thread use the portable element-wise path (on != 0) or the best one (0). For tests.
+void mlr_elementwise_force_portable(int on);
+
+/// y[i] = max(x[i], 0), then min(·, upper) when has_upper (ReLU / ReLU6). NaN passes through.
+void mlr_clamp(const float *x, float *y, long n, int has_upper, float upper);
+/// dx[i] = dy[i] where 0 < x[i] (< upper when has_upper), else 0.
+void mlr_clamp_grad(const float *x, const float *dy, float *dx, long n, int has_upper, float upper);
+/// Σ p[0..<n]: 16 float lanes, flushed into a double every 4096 elements (BatchNorm statistics).
+double mlr_lane_sum(const float *p, long n);
+/// Σ (p[i] − mean)², accumulated as `mlr_lane_sum`.
+double mlr_lane_sum_squared_deviation(const float *p, long n, float mean);
+/// *sum_g = Σ g[i], *sum_gx = Σ g[i]·(x[i] − mean), accumulated as `mlr_lane_sum`.
+void mlr_lane_sum_and_dot(const float *g, const float *x, long n, float mean, double *sum_g, double *sum_gx);
+/// y[i] = x[i]·a + b (two roundings), then max(·, 0) when act >= 1 and min(·, upper) when act == 2
+/// (identity / ReLU / ReLU6 fused into BatchNorm's output pass; NaN passes through).
+void mlr_affine(const float *x, float *y, long n, float a, float b, int act, float upper);
+/// dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3 (BatchNorm's input gradient per channel).
+void mlr_bn_input_grad(const float *x, const float *dy, float *dx, long n, float mean, float k1, float k2, float k3);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,8 +30,21 @@ public class BatchNorm: Layer {
     /// running statistics and `num_batches_tracked` untouched (used for MLR-SNet's virtual step).
     public var updatesRunningStatistics = true
 
+    /// An activation applied to the normalised output in the same pass (a fused `BN → ReLU` saves a
+    /// read and a write of the activation, and the pre-activation tensor is never kept).
+    public enum Activation: Sendable, Equatable {
+        case identity, relu, relu6
+        /// The clamp's upper bound: nil for ReLU (and identity), 6 for ReLU6.
+        var upper: Float? { self == .relu6 ? 6 : nil }
+    }
+    /// Fused activation (default `.identity`): `.relu` makes this layer `ReLU ∘ BatchNorm`, `.relu6`
+    /// `ReLU6 ∘ BatchNorm`, with the same results and gradients as the separate layers.
+    public var activation: Activation = .identity
+
     // Cache of the most recent forward, for backward.
     private var input: Tensor?
+    /// The output of the most recent forward when an activation is fused (its mask drives backward).
+    private(set) var fusedOutput: Tensor?
     private var usedBatchStatistics = true
     private var savedMean: [Float] = []
     private var savedInvStd: [Float] = []
@@ -75,10 +88,10 @@ public class BatchNorm: Layer {
                         WorkerPool.shared.parallelFor(c, minPerPart: parts) { range in
                             for ch in range {
                                 var sum = 0.0
-                                for b in 0..<n { sum += laneSum(xp + (b * c + ch) * s, s) }
+                                for b in 0..<n { sum += VectorKernels.sum(xp + (b * c + ch) * s, count: s) }
                                 let mu = Float(sum / Double(m))
                                 var sq = 0.0
-                                for b in 0..<n { sq += laneSumSquaredDeviation(xp + (b * c + ch) * s, s, mu) }
+                                for b in 0..<n { sq += VectorKernels.sumSquaredDeviation(xp + (b * c + ch) * s, count: s, mean: mu) }
                                 let v = sq / Double(m)
                                 mp[ch] = mu
                                 vp[ch] = v
@@ -98,8 +111,9 @@ public class BatchNorm: Layer {
             } }
         }
 
-        // y = x·a + b per channel, a = γ·invstd, b = β − mean·a.
+        // y = x·a + b per channel, a = γ·invstd, b = β − mean·a (then the fused activation).
         var y = Tensor(uninitializedShape: x.shape)
+        let fused = activation != .identity, upper = activation.upper
         x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
             weight.value.withUnsafeBufferPointer { pg in bias.value.withUnsafeBufferPointer { pb in
                 mean.withUnsafeBufferPointer { pm in invStd.withUnsafeBufferPointer { pi in
@@ -109,8 +123,8 @@ public class BatchNorm: Layer {
                             let a = pg[ch] * pi[ch], sh = pb[ch] - pm[ch] * a
                             for b in 0..<n {
                                 let off = (b * c + ch) * s
-                                let xs = xp + off, ys = yp + off
-                                for i in 0..<s { ys[i] = xs[i] * a + sh }
+                                VectorKernels.affine(xp + off, yp + off, count: s, scale: a, shift: sh,
+                                                     clamp: fused, upper: upper)
                             }
                         }
                     }
@@ -119,6 +133,7 @@ public class BatchNorm: Layer {
         } }
 
         input = x
+        fusedOutput = fused ? y : nil
         usedBatchStatistics = isTraining
         savedMean = mean
         savedInvStd = invStd
@@ -150,18 +165,32 @@ public class BatchNorm: Layer {
         let parts = max(1, elementwiseGrain / max(m, 1))
         let batchStats = usedBatchStatistics
         var dx = Tensor(uninitializedShape: x.shape)
+        // With a fused activation, dx first takes the activation's gradient (dy masked by the output)
+        // and the BatchNorm backward then reads and overwrites it in place.
+        let y = fusedOutput, upper = activation.upper
+        if let y {
+            precondition(y.shape == x.shape, "BatchNorm.backward: fused output shape \(y.shape) ≠ input shape \(x.shape)")
+        }
         x.withUnsafeBufferPointer { px in dy.withUnsafeBufferPointer { pdy in dx.withUnsafeMutableBufferPointer { pdx in
             weight.value.withUnsafeBufferPointer { pg in
                 weight.grad.withUnsafeMutableBufferPointer { dg in bias.grad.withUnsafeMutableBufferPointer { db in
                     savedMean.withUnsafeBufferPointer { pm in savedInvStd.withUnsafeBufferPointer { pi in
-                        let xp = px.baseAddress!, gp = pdy.baseAddress!, dxp = pdx.baseAddress!
+                        let xp = px.baseAddress!, dxp = pdx.baseAddress!
+                        let gp = y == nil ? pdy.baseAddress! : UnsafePointer(dxp)
+                        withOptionalPointer(y) { yp in
                         WorkerPool.shared.parallelFor(c, minPerPart: parts) { range in
                             for ch in range {
+                                if let yp {
+                                    for b in 0..<n {
+                                        let off = (b * c + ch) * s
+                                        VectorKernels.clampGradient(yp + off, pdy.baseAddress! + off, dxp + off, count: s, upper: upper)
+                                    }
+                                }
                                 let mu = pm[ch], inv = Double(pi[ch])
                                 var sumDy = 0.0, sumDyXc = 0.0   // Σ dy, Σ dy·(x − mean)
                                 for b in 0..<n {
                                     let off = (b * c + ch) * s
-                                    let (a, d) = laneSumAndDot(gp + off, xp + off, s, mu)
+                                    let (a, d) = VectorKernels.sumAndDot(gp + off, xp + off, count: s, mean: mu)
                                     sumDy += a
                                     sumDyXc += d
                                 }
@@ -175,10 +204,11 @@ public class BatchNorm: Layer {
                                 let k3 = batchStats ? Float(-gInv * sumDy / Double(m)) : 0
                                 for b in 0..<n {
                                     let off = (b * c + ch) * s
-                                    let xs = xp + off, gs = gp + off, ds = dxp + off
-                                    for i in 0..<s { ds[i] = k1 * gs[i] + k2 * (xs[i] - mu) + k3 }
+                                    VectorKernels.batchNormInputGradient(xp + off, gp + off, dxp + off, count: s, mean: mu,
+                                                                         k1: k1, k2: k2, k3: k3)
                                 }
                             }
+                        }
                         }
                     } }
                 } }
@@ -188,70 +218,18 @@ public class BatchNorm: Layer {
     }
 }
 
-// MARK: Per-segment sums (16 Float lanes, flushed into a Double every 4096 elements)
-
-private let flushEvery = 4096
-
-@inline(__always) private func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+extension BatchNorm: PiecewiseLayer {
+    /// The fused activation's pattern (as `ReLU`/`ReLU6` report it: the output is 0 exactly where the
+    /// input to the clamp was ≤ 0, and `upper` exactly where it was ≥ upper); 0 without one.
+    public func activationPattern() -> UInt64 {
+        guard let y = fusedOutput else { return 0 }
+        return clampPattern(y, upper: activation.upper)
+    }
 }
 
-/// Σ p[0..<count].
-private func laneSum(_ p: UnsafePointer<Float>, _ count: Int) -> Double {
-    var total = 0.0
-    var start = 0
-    while start < count {
-        let end = min(count, start + flushEvery)
-        var acc = SIMD16<Float>(repeating: 0)
-        var i = start
-        while i + 16 <= end { acc += load16(p + i); i += 16 }
-        var tail: Float = 0
-        while i < end { tail += p[i]; i += 1 }
-        total += Double(acc.sum()) + Double(tail)
-        start = end
-    }
-    return total
-}
-
-/// Σ (p[i] − mean)².
-private func laneSumSquaredDeviation(_ p: UnsafePointer<Float>, _ count: Int, _ mean: Float) -> Double {
-    var total = 0.0
-    var start = 0
-    let mv = SIMD16<Float>(repeating: mean)
-    while start < count {
-        let end = min(count, start + flushEvery)
-        var acc = SIMD16<Float>(repeating: 0)
-        var i = start
-        while i + 16 <= end { let d = load16(p + i) - mv; acc += d * d; i += 16 }
-        var tail: Float = 0
-        while i < end { let d = p[i] - mean; tail += d * d; i += 1 }
-        total += Double(acc.sum()) + Double(tail)
-        start = end
-    }
-    return total
-}
-
-/// (Σ g[i], Σ g[i]·(x[i] − mean)).
-private func laneSumAndDot(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int,
-                           _ mean: Float) -> (Double, Double) {
-    var sumG = 0.0, sumGX = 0.0
-    var start = 0
-    let mv = SIMD16<Float>(repeating: mean)
-    while start < count {
-        let end = min(count, start + flushEvery)
-        var a = SIMD16<Float>(repeating: 0), d = SIMD16<Float>(repeating: 0)
-        var i = start
-        while i + 16 <= end {
-            let gv = load16(g + i)
-            a += gv
-            d += gv * (load16(x + i) - mv)
-            i += 16
-        }
-        var ta: Float = 0, td: Float = 0
-        while i < end { ta += g[i]; td += g[i] * (x[i] - mean); i += 1 }
-        sumG += Double(a.sum()) + Double(ta)
-        sumGX += Double(d.sum()) + Double(td)
-        start = end
-    }
-    return (sumG, sumGX)
+/// Calls `body` with a pointer to `t`'s elements, or with nil when `t` is nil.
+@inline(__always)
+private func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -1,22 +1,24 @@
 import Tensor
 
-/// ResNet basic block: conv3×3-BN-ReLU → conv3×3-BN, plus a shortcut, then ReLU.
+/// ResNet basic block: conv3×3-BN-ReLU → conv3×3-BN, plus a shortcut, then ReLU. The first ReLU is
+/// fused into `bn1` (`BatchNorm.activation`), which saves a pass and an activation tensor.
 /// The shortcut is the identity, or a strided 1×1 conv + BN ("option B") when the shape changes.
 /// Input `[N, Cin, H, W]` → `[N, Cout, H/stride, W/stride]`. Names as PyTorch: `conv1`, `bn1`, `conv2`,
 /// `bn2`, `shortcut.0` (conv), `shortcut.1` (BN).
 public final class BasicBlock: Layer {
-    let conv1: Conv2d, bn1: BatchNorm2d, relu1 = ReLU()
+    let conv1: Conv2d, bn1: BatchNorm2d
     let conv2: Conv2d, bn2: BatchNorm2d
     let shortcut: Sequential?
     let reluOut = ReLU()
     public var isTraining = true {
         didSet { for l in children { l.isTraining = isTraining } }
     }
-    var children: [any Layer] { [conv1, bn1, relu1, conv2, bn2, reluOut] + (shortcut.map { [$0] } ?? []) }
+    var children: [any Layer] { [conv1, bn1, conv2, bn2, reluOut] + (shortcut.map { [$0] } ?? []) }
 
     public init(inChannels: Int, outChannels: Int, stride: Int, rng: inout RandomGenerator) {
         conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, rng: &rng)
         bn1 = BatchNorm2d(channels: outChannels)
+        bn1.activation = .relu
         conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, rng: &rng)
         bn2 = BatchNorm2d(channels: outChannels)
         if stride != 1 || inChannels != outChannels {
@@ -32,14 +34,14 @@ public final class BasicBlock: Layer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        var main = bn2.forward(conv2.forward(relu1.forward(bn1.forward(conv1.forward(x)))))
+        var main = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x))))
         main.addScaled(shortcut?.forward(x) ?? x)
         return reluOut.forward(main)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
         let d = reluOut.backward(dy)
-        var dx = conv1.backward(bn1.backward(relu1.backward(conv2.backward(bn2.backward(d)))))
+        var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(d))))
         dx.addScaled(shortcut?.backward(d) ?? d)
         return dx
     }
@@ -53,14 +55,14 @@ public final class BasicBlock: Layer {
 /// first block of every stage after the first has stride 2), global average pool, linear classifier.
 /// Input `[N, 3, H, W]` → logits `[N, classes]`. Names as PyTorch: `stem`, `bn`, `layers.K.*`, `fc`.
 public final class CifarResNet: Layer {
-    let stem: Conv2d, bn: BatchNorm2d, relu = ReLU()
+    let stem: Conv2d, bn: BatchNorm2d   // bn has the stem's ReLU fused
     let blocks: [BasicBlock]
     let pool = GlobalAvgPool2d()
     let fc: Linear
     public var isTraining = true {
         didSet { for l in children { l.isTraining = isTraining } }
     }
-    var children: [any Layer] { [stem, bn, relu] + blocks + [pool, fc] }
+    var children: [any Layer] { [stem, bn] + blocks + [pool, fc] }
 
     /// - Parameters:
     ///   - widths: channels per stage, e.g. [16, 32, 64].
@@ -71,6 +73,7 @@ public final class CifarResNet: Layer {
                      "CifarResNet: widths \(widths) and blocksPerStage \(blocksPerStage) must be non-empty and of equal length")
         stem = Conv2d(inChannels: inputChannels, outChannels: widths[0], kernelSize: 3, stride: 1, padding: 1, bias: false, rng: &rng)
         bn = BatchNorm2d(channels: widths[0])
+        bn.activation = .relu
         var blocks: [BasicBlock] = []
         var c = widths[0]
         for (stage, (w, n)) in zip(widths, blocksPerStage).enumerated() {
@@ -100,7 +103,7 @@ public final class CifarResNet: Layer {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "CifarResNet.forward: expected [N, C, H, W], got \(x.shape)")
-        var h = relu.forward(bn.forward(stem.forward(x)))
+        var h = bn.forward(stem.forward(x))
         for b in blocks { h = b.forward(h) }
         return fc.forward(pool.forward(h))
     }
@@ -108,7 +111,7 @@ public final class CifarResNet: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         var g = pool.backward(fc.backward(dy))
         for b in blocks.reversed() { g = b.backward(g) }
-        return stem.backward(bn.backward(relu.backward(g)))
+        return stem.backward(bn.backward(g))
     }
 
     public var sublayers: [any Layer] { children }

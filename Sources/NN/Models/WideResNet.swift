@@ -5,23 +5,26 @@ import Tensor
 /// block's pre-activation relu(bn1(x)), as in the authors' code; otherwise the identity on x.
 /// Names: `bn1`, `conv1`, `bn2`, `conv2`, `shortcut`.
 public final class WideBasicBlock: Layer {
-    let bn1: BatchNorm2d, relu1 = ReLU(), conv1: Conv2d
+    let bn1: BatchNorm2d, conv1: Conv2d   // bn1 and bn2 have their ReLUs fused
+
     let dropout: Dropout?
-    let bn2: BatchNorm2d, relu2 = ReLU(), conv2: Conv2d
+    let bn2: BatchNorm2d, conv2: Conv2d
     let shortcut: Conv2d?
     public var isTraining = true {
         didSet { for l in children { l.isTraining = isTraining } }
     }
     var children: [any Layer] {
-        [bn1, relu1, conv1] + (dropout.map { [$0] } ?? []) + [bn2, relu2, conv2] + (shortcut.map { [$0] } ?? [])
+        [bn1, conv1] + (dropout.map { [$0] } ?? []) + [bn2, conv2] + (shortcut.map { [$0] } ?? [])
     }
 
     public init(inChannels: Int, outChannels: Int, stride: Int, dropRate: Float, dropoutSeed: UInt64 = 0,
                 rng: inout RandomGenerator) {
         bn1 = BatchNorm2d(channels: inChannels)
+        bn1.activation = .relu
         conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, rng: &rng)
         dropout = dropRate > 0 ? Dropout(p: dropRate, seed: dropoutSeed) : nil
         bn2 = BatchNorm2d(channels: outChannels)
+        bn2.activation = .relu
         conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, stride: 1, padding: 1, bias: false, rng: &rng)
         shortcut = (stride != 1 || inChannels != outChannels)
             ? Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, padding: 0, bias: false, rng: &rng)
@@ -31,23 +34,23 @@ public final class WideBasicBlock: Layer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        let a = relu1.forward(bn1.forward(x))
+        let a = bn1.forward(x)
         var h = conv1.forward(a)
         if let dropout { h = dropout.forward(h) }
-        var y = conv2.forward(relu2.forward(bn2.forward(h)))
+        var y = conv2.forward(bn2.forward(h))
         y.addScaled(shortcut?.forward(a) ?? x)
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        var dh = bn2.backward(relu2.backward(conv2.backward(dy)))
+        var dh = bn2.backward(conv2.backward(dy))
         if let dropout { dh = dropout.backward(dh) }
         var da = conv1.backward(dh)
         if let shortcut {
             da.addScaled(shortcut.backward(dy))
-            return bn1.backward(relu1.backward(da))
+            return bn1.backward(da)
         }
-        var dx = bn1.backward(relu1.backward(da))
+        var dx = bn1.backward(da)
         dx.addScaled(dy)
         return dx
     }
@@ -63,12 +66,12 @@ public final class WideBasicBlock: Layer {
 public final class WideResNet: Layer {
     let conv1: Conv2d
     let blocks: [WideBasicBlock]
-    let bn: BatchNorm2d, relu = ReLU(), pool = GlobalAvgPool2d()
+    let bn: BatchNorm2d, pool = GlobalAvgPool2d()   // bn has the final ReLU fused
     let fc: Linear
     public var isTraining = true {
         didSet { for l in children { l.isTraining = isTraining } }
     }
-    var children: [any Layer] { [conv1] + blocks + [bn, relu, pool, fc] }
+    var children: [any Layer] { [conv1] + blocks + [bn, pool, fc] }
 
     public init(depth: Int, widenFactor: Int, dropRate: Float = 0, classes: Int = 10, inputChannels: Int = 3,
                 rng: inout RandomGenerator) {
@@ -89,6 +92,7 @@ public final class WideResNet: Layer {
         }
         self.blocks = blocks
         bn = BatchNorm2d(channels: widths[3])
+        bn.activation = .relu
         fc = Linear(inFeatures: widths[3], outFeatures: classes, rng: &rng)
         conv1.prefixNames("conv1"); bn.prefixNames("bn1"); fc.prefixNames("fc")
     }
@@ -97,11 +101,11 @@ public final class WideResNet: Layer {
         precondition(x.rank == 4, "WideResNet.forward: expected [N, C, H, W], got \(x.shape)")
         var h = conv1.forward(x)
         for b in blocks { h = b.forward(h) }
-        return fc.forward(pool.forward(relu.forward(bn.forward(h))))
+        return fc.forward(pool.forward(bn.forward(h)))
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        var g = bn.backward(relu.backward(pool.backward(fc.backward(dy))))
+        var g = bn.backward(pool.backward(fc.backward(dy)))
         for b in blocks.reversed() { g = b.backward(g) }
         return conv1.backward(g)
     }
