@@ -11,9 +11,11 @@ import Training
         #expect(try ModelSpec(parsing: "resnet18") == .resnet18)
         #expect(try ModelSpec(parsing: "wrn-28-10") == .wideResNet(depth: 28, width: 10))
         #expect(try ModelSpec(parsing: "lstm") == .lstm)
+        #expect(try ModelSpec(parsing: "MobileNetV2") == .mobileNetV2)
+        #expect(try ModelSpec(parsing: "mobilenetv2").description == "mobilenetv2")
     }
 
-    @Test(arguments: ["resnet21", "wrn-27-2", "wrn-16", "vgg16", "", "resnet"]) func rejectsBadNames(name: String) {
+    @Test(arguments: ["resnet21", "wrn-27-2", "wrn-16", "vgg16", "", "resnet", "mobilenetv3"]) func rejectsBadNames(name: String) {
         #expect(throws: ModelSpecError.self) { try ModelSpec(parsing: name) }
     }
 
@@ -23,6 +25,8 @@ import Training
         #expect(m.forward(Tensor.zeros([2, 1, 28, 28])).shape == [2, 10])
         let w = try ModelSpec(parsing: "wrn-10-1").makeImageModel(channels: 3, size: 32, classes: 100, rng: &rng)
         #expect(w.forward(Tensor.zeros([1, 3, 32, 32])).shape == [1, 100])
+        let mb = try ModelSpec(parsing: "mobilenetv2").makeImageModel(channels: 1, size: 28, classes: 10, rng: &rng)
+        #expect(mb.forward(Tensor.zeros([1, 1, 28, 28])).shape == [1, 10])
     }
 }
 
