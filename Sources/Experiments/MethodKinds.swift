@@ -8,6 +8,10 @@ public enum MethodKinds {
         .schedule,
         .mlrsnetMeta,
         .mlrsnetTransfer,
+        .hd,
+        .l4,
+        .rtho,
+        .lrController,
     ]
 
     /// The kind called `name`; an unknown name is an error listing the known ones.
