@@ -30,6 +30,7 @@ public enum StudyCatalog {
         ("ablations", Study.ablations),
         ("cost", Study.cost),
         ("flatness", Study.flatness),
+        ("lr-controller", Study.lrController),
     ]
 
     public static var names: [String] { all.map(\.name) }

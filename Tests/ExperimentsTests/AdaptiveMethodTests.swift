@@ -49,7 +49,13 @@ struct AdaptiveMethodTests {
         #expect(message(rtho(["lr": 0.1, "hyperLR": 1e-4]), run: Self.run(validation: 0)).contains("needs validation data: set validationPerClass > 0"))
         let ctl = { (p: [String: ScheduleConfig.Value]) in MethodSpec(name: "c", kind: "lr-controller", parameters: p) }
         #expect(message(ctl(["artifact": "x.safetensors", "lr": 0.1])) == "")
-        #expect(message(ctl(["lr": 0.1])).contains("method c (lr-controller): needs \"artifact\""))
+        #expect(message(ctl(["episodes": 2, "interval": 5, "factor": 1.1, "lr": 0.1])) == "")
+        #expect(message(ctl(["lr": 0.1])).contains("method c (lr-controller): give exactly one of \"artifact\""))
+        #expect(message(ctl(["artifact": "x", "episodes": 2, "lr": 0.1])).contains("give exactly one of"))
+        #expect(message(ctl(["artifact": "x", "interval": 5, "lr": 0.1])).contains("interval apply to a controller trained in the cell"))
+        #expect(message(ctl(["episodes": 2, "factor": 1, "lr": 0.1])).contains("method c (lr-controller): ") && message(ctl(["episodes": 2, "factor": 1, "lr": 0.1])).contains("factor must be > 1"))
+        #expect(message(ctl(["episodes": 0, "lr": 0.1])).contains("parameter episodes must be a positive whole number"))
+        #expect(message(ctl(["artifact": "x"])).contains("needs the initial learning rate \"lr\""))
         #expect(message(ctl(["artifact": "x", "lr": 0.1, "sample": 2])).contains("sample must be 0 or 1 (got 2.0)"))
         #expect(message(ctl(["artifact": "x", "lr": 0.1]), run: Self.run(validation: 0)).contains("probes validation images"))
         var text = RunSpec(); text.dataset = .ptb; text.model = "lstm"
@@ -67,7 +73,8 @@ struct AdaptiveMethodTests {
     func plumbing() throws {
         var r = Self.run(); r.clip = 2
         let h = try make(MethodSpec(name: "h", kind: "hd", parameters: ["lr": 0.05, "hyperLR": 1e-3, "minLR": 0.01, "maxLR": 0.2]), r).updater as? HypergradientUpdate
-        #expect(h?.learningRate == 0.05 && h?.hyperLR == 1e-3 && h?.bounds == (try AdaptiveLRBounds(minimum: 0.01, maximum: 0.2)))
+        let bounds = try AdaptiveLRBounds(minimum: 0.01, maximum: 0.2)
+        #expect(h?.learningRate == 0.05 && h?.hyperLR == 1e-3 && h?.bounds == bounds)
         let l = try make(MethodSpec(name: "l", kind: "l4", parameters: ["alpha": 0.3, "gradientDecay": 0.5]), r).updater as? L4Update
         #expect(l?.fraction == 0.3 && l?.gradientDecay == 0.5 && l?.bounds == .unbounded)
         let t = try make(MethodSpec(name: "t", kind: "rtho", parameters: ["lr": 0.07, "hyperLR": 1e-5, "interval": 3, "epsilon": 0.02, "maxLR": 1]), r).updater as? RTHOUpdate
@@ -91,10 +98,11 @@ struct AdaptiveMethodTests {
             MethodSpec(name: "l4", kind: "l4", parameters: ["alpha": 0.15], overrides: RunOverrides(optimizer: .adam)),
             MethodSpec(name: "rtho", kind: "rtho", parameters: ["lr": 0.05, "hyperLR": 1e-3], overrides: RunOverrides(optimizer: .sgdm)),
             MethodSpec(name: "ctl", kind: "lr-controller", parameters: ["artifact": .text(artifactPath), "lr": 0.05]),
+            MethodSpec(name: "ctl-train", kind: "lr-controller", parameters: ["episodes": 2, "episodeEpochs": 1, "interval": 1, "lr": 0.05]),
         ])])
         try s.validate()
         let results = try StudyRunner(study: s, outputDirectory: dir + "/out", cache: Self.cache).run()
-        #expect(results.count == 5)
+        #expect(results.count == 6)
         #expect(results.allSatisfy { $0.status == .finished && $0.steps == 4 }, "\(results.map { "\($0.method): \($0.status) \($0.message ?? "")" })")
         func lrs(_ name: String) -> [Float] { results.first { $0.method == name }?.history.map(\.learningRate) ?? [] }
         #expect(lrs("hd-0") == [0.05, 0.05])
@@ -105,5 +113,11 @@ struct AdaptiveMethodTests {
         let c = lrs("ctl")
         #expect(c.count == 2 && c.allSatisfy { v in (-4...4).contains { abs(Double(v) - 0.05 * pow(1.5, Double($0))) < 1e-6 } }, "\(c)")
         #expect(results.first { $0.method == "ctl" }?.description.joined().contains("frozen LR Controller") == true)
+        // Trained in its cell: two PPO episodes, the artifact saved (and reused on a rerun) beside the logs.
+        let cell = dir + "/out/cells/g/ctl-train/seed-0"
+        let trained = try LRControllerArtifact.read(cell + "/lr-controller.safetensors")
+        #expect(trained.episodes == 2 && trained.configuration.interval == 1)
+        #expect(try String(contentsOfFile: cell + "/lr-controller-episodes.csv", encoding: .utf8).split(separator: "\n").count == 3)
+        #expect(results.first { $0.method == "ctl-train" }?.description.joined().contains("trained in the cell (2 PPO episodes of 1 epochs)") == true)
     }
 }
