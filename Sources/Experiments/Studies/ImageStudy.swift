@@ -22,6 +22,8 @@ extension Study {
                            comparedWith: ["sgdm-fixed", "sgdm-exp", "sgdm-multistep", "sgdm-sgdr", "sgdm-plateau", "sgdm-cosine", "adam"]),
                 PaperClaim(claim: "MLR-SNet achieves comparable or better results than the adaptive baselines; HD and RTHO are close to the hand-designed schedules, L4 falls into bad minima (Sec. 4.1, Fig. 11)",
                            paper: "HD, RTHO ≈ hand-designed; L4 worst", group: "cifar10", method: "mlrsnet-sgdm", comparedWith: adaptive),
+                PaperClaim(claim: "(not in the paper) MLR-SNet on SGD-momentum vs the adaptive baselines on Fashion-MNIST",
+                           paper: "—", group: "fashion-mnist", method: "mlrsnet-sgdm", comparedWith: adaptive),
                 PaperClaim(claim: "(not in the paper) the same comparison on Fashion-MNIST with SGD",
                            paper: "—", group: "fashion-mnist", method: "mlrsnet-sgd", comparedWith: ["sgd-fixed", "sgd-exp", "sgd-multistep", "sgd-sgdr", "sgd-plateau"]),
                 PaperClaim(claim: "(not in the paper) the same comparison on Fashion-MNIST with SGD-momentum",
