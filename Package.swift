@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "MetaLearning", dependencies: ["LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules"]),
         .target(name: "Baselines", dependencies: ["Training", "Optim", "NN", "Tensor", "Schedules"]),
         .target(name: "LRController", dependencies: ["Training", "NN", "Optim", "Tensor", "Schedules", "SafeTensors", "Datasets", "LearnedSchedule"]),
-        .target(name: "Experiments", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "MetaLearning", "SafeTensors"]),
+        .target(name: "Experiments", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "MetaLearning", "SafeTensors", "Baselines", "LRController"]),
         .target(name: "Corruptions", dependencies: ["Tensor"]),
         // `mlrsnet demo`'s logic (a library so a test can run the quick demo end to end).
         .target(name: "MLRSNetDemo", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "Datasets", "NN", "Tensor", "Optim", "Schedules"]),
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "MetaLearningTests", dependencies: ["MetaLearning", "LearnedSchedule", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "MLRSNetDemoTests", dependencies: ["MLRSNetDemo", "TestSupport"]),
         .testTarget(name: "BaselinesTests", dependencies: ["Baselines", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "TestSupport"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "LearnedSchedule", "TestSupport", "Corruptions", "LRController"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Tensor", "Optim", "Schedules", "Datasets", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),

@@ -13,11 +13,13 @@ public struct MethodContext {
     /// The artifact meta-trained by another cell of the same study ("group/method"), for this cell's seed
     /// (or the first seed that has one); throws when it has not been produced.
     public let artifactOf: (String) throws -> String
+    /// The study's data cache (for kinds that build further runs, e.g. the LR Controller's training episodes).
+    public let cache: DataCache
 
     public init(method: MethodSpec, run: RunSpec, prepared: PreparedRun, cellDirectory: String,
-                artifactOf: @escaping (String) throws -> String) {
+                artifactOf: @escaping (String) throws -> String, cache: DataCache = DataCache()) {
         self.method = method; self.run = run; self.prepared = prepared; self.cellDirectory = cellDirectory
-        self.artifactOf = artifactOf
+        self.artifactOf = artifactOf; self.cache = cache
     }
 }
 

@@ -1,13 +1,17 @@
 /// The registry of learning-rate method kinds — THE one place a new kind is added.
 ///
-/// To add a kind (e.g. `hd`, `l4`, `rtho`, `lr-controller`): write a `MethodKind` (name, accepted parameters,
-/// `check`, and `make`, which returns the kind's `StepUpdater`) in `Methods/`, and add it to `all` below.
+/// To add a kind: write a `MethodKind` (name, accepted parameters, `check`, and `make`, which returns the kind's
+/// `StepUpdater`) in `Methods/` (`AdaptiveMethods.swift` wraps existing updaters in a few lines), and add it to `all` below.
 /// Studies then name it in a `MethodSpec(kind: ...)`.
 public enum MethodKinds {
     public static let all: [MethodKind] = [
         .schedule,
         .mlrsnetMeta,
         .mlrsnetTransfer,
+        .hd,
+        .l4,
+        .rtho,
+        .lrController,
     ]
 
     /// The kind called `name`; an unknown name is an error listing the known ones.

@@ -54,15 +54,20 @@ extension RunSpec {
             if let clean = cleanData {
                 // Train on `data` (e.g. a corruption), validate and test on the clean release.
                 let cleanSets = try cache.images(dataset, at: clean)
-                guard cleanSets.train.count == train.count, cleanSets.train.classCount == train.classCount else {
-                    throw ExperimentError("cleanData \(clean) has \(cleanSets.train.count) training images, data \(path) has \(train.count): they must be the same release")
+                // The corrupted training set is the clean one image by image, or its first N images
+                // (`mlrsnet corrupt --limit N`); positions must match, which the labels check.
+                var cleanTrain = cleanSets.train
+                guard train.count <= cleanTrain.count, cleanTrain.classCount == train.classCount,
+                      Array(cleanTrain.labels.prefix(train.count)) == train.labels else {
+                    throw ExperimentError("cleanData \(clean) (\(cleanTrain.count) training images) is not the release data \(path) (\(train.count) training images) was made from: the corrupted images must be the clean training images, or their first N, in order, with the same labels")
                 }
+                if cleanTrain.count > train.count { cleanTrain = cleanTrain.gathering(Array(0..<train.count)) }
                 test = cleanSets.test
                 if validationPerClass > 0 {
-                    try need(validationPerClass, of: cleanSets.train, "validationPerClass")
-                    let split = Splits.stratified(labels: cleanSets.train.labels, classCount: train.classCount,
+                    try need(validationPerClass, of: cleanTrain, "validationPerClass")
+                    let split = Splits.stratified(labels: cleanTrain.labels, classCount: train.classCount,
                                                   validation: .perClass(validationPerClass), seed: seed &+ 1)
-                    validation = cleanSets.train.gathering(split.validation)
+                    validation = cleanTrain.gathering(split.validation)
                     train = train.gathering(split.train)
                 }
             }

@@ -96,7 +96,7 @@ public final class StudyRunner {
         let prepared = try run.build(cache: cache)
         let kind = try MethodKinds.named(method.kind)
         let context = MethodContext(method: method, run: run, prepared: prepared, cellDirectory: dir,
-                                    artifactOf: { [unowned self] ref in try self.artifact(ref, seed: seed) })
+                                    artifactOf: { [unowned self] ref in try self.artifact(ref, seed: seed) }, cache: cache)
         let made = try kind.make(context)
         var description = runDescription
         description["study"] = study.name

@@ -23,7 +23,8 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Run only these groups (comma-separated).") var groups: String?
     @Option(help: "Run only these methods (comma-separated).") var methods: String?
     @Option(help: "Use only the first N seeds.") var seeds: Int?
-    @Option(help: "Robustness: root of the corruption directories.") var corruptions = "results/corruptions/cifar10"
+    @Option(help: "Robustness: root of the corruptions as `mlrsnet corrupt --format cifar-binary --out ROOT` writes them (ROOT/<corruption>/severity-<s>/cifar-10-batches-bin).") var corruptions = "results/corruptions/cifar10"
+    @Option(help: "Robustness: the corruption severity (1-5) to train on.") var severity: Int = StudyInputs.defaultSeverity
     @Option(help: "Robustness: the clean CIFAR-10 release (default ../shared/data/...).") var cleanData: String?
     @Flag(help: "Print the study's configuration JSON and exit.") var printConfig = false
     @Flag(help: "Only (re)write the report from finished cells.") var reportOnly = false
@@ -32,6 +33,7 @@ struct Reproduce: ParsableCommand {
     func validate() throws {
         if (study == nil) == (config == nil) { throw ValidationError("give a study name (\(StudyCatalog.names.joined(separator: ", "))) or --config FILE") }
         if let s = seeds, s < 1 { throw ValidationError("--seeds must be at least 1 (got \(s))") }
+        if !(1...5).contains(severity) { throw ValidationError("--severity must be 1-5 (got \(severity))") }
     }
 
     func loadStudy() throws -> Study {
@@ -42,7 +44,7 @@ struct Reproduce: ParsableCommand {
             }
             do { s = try decodeJSON(text) } catch { throw CLIError("--config \(config): \(error)") }
         } else {
-            s = try StudyCatalog.study(study!, scale: scale, inputs: StudyInputs(corruptions: corruptions, cleanCIFAR10: cleanData))
+            s = try StudyCatalog.study(study!, scale: scale, inputs: StudyInputs(corruptions: corruptions, severity: severity, cleanCIFAR10: cleanData))
         }
         if let g = groups {
             let wanted = g.split(separator: ",").map(String.init)

@@ -56,7 +56,7 @@ struct ConfigTests {
     func badConfigs() throws {
         let fixed = MethodSpec.schedule("f", ScheduleConfig(kind: "fixed", parameters: ["lr": 0.1]))
         #expect(message(study([fixed])) == "")
-        #expect(message(study([MethodSpec(name: "h", kind: "hd")])).contains("unknown method kind 'hd'; known kinds: schedule, mlrsnet-meta, mlrsnet-transfer"))
+        #expect(message(study([MethodSpec(name: "h", kind: "warp")])).contains("unknown method kind 'warp'; known kinds: schedule, mlrsnet-meta, mlrsnet-transfer, hd, l4, rtho, lr-controller"))
         #expect(message(study([MethodSpec(name: "m", kind: "mlrsnet-meta", parameters: ["hiden": 4])])).contains("unknown parameter 'hiden'"))
         #expect(message(study([MethodSpec(name: "m", kind: "mlrsnet-meta", parameters: ["architecture": "gru"])])).contains("architecture 'gru'"))
         #expect(message(study([MethodSpec(name: "t", kind: "mlrsnet-transfer", parameters: ["from": "g/nothing"])]))

@@ -33,7 +33,7 @@ struct TinyStudiesTests {
         if name == "robustness" {
             let root = try TestData.temporaryDirectory("corruptions")
             try Self.fakeCIFAR(root + "/clean", seed: 1)
-            try Self.fakeCIFAR(root + "/corrupted/gaussian_noise", seed: 2)
+            try Self.fakeCIFAR(root + "/corrupted/gaussian_noise/severity-\(StudyInputs.defaultSeverity)/cifar-10-batches-bin", seed: 2)
             inputs = StudyInputs(corruptions: root + "/corrupted", cleanCIFAR10: root + "/clean")
         }
         let study = try StudyCatalog.study(name, scale: .tiny, inputs: inputs).resolvingPaths(relativeTo: TestData.repositoryRoot)

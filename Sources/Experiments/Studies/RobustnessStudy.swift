@@ -5,13 +5,14 @@ extension Study {
                                      "jpeg_compression"]
 
     /// Paper Table 1: train on each corruption of the training set with 10 clean validation images per class
-    /// guiding MLR-SNet, test on the clean test set. Expects `inputs.corruptions/NAME` (CIFAR-binary) per
-    /// corruption; groups whose directory is missing are skipped with a message.
+    /// guiding MLR-SNet, test on the clean test set. Expects what `mlrsnet corrupt --format cifar-binary --out ROOT`
+    /// writes: `ROOT/NAME/severity-S/cifar-10-batches-bin/` per corruption at the chosen severity (`inputs`);
+    /// groups whose directory is missing are skipped with a message.
     public static func robustness(_ scale: StudyScale, _ inputs: StudyInputs = StudyInputs()) -> Study {
         let names = scale == .tiny ? Array(corruptions.prefix(1)) : corruptions
         let groups = names.map { name -> StudyGroup in
             var r = Presets.cifar10(scale, cpuPerClass: 500, cpuEpochs: 6)
-            r.data = inputs.corruptions + "/" + name
+            r.data = inputs.corruptionRelease(name)
             r.cleanData = inputs.cleanCIFAR10 ?? RunSpec.defaultDataPath(.cifar10)
             r.validationPerClass = scale == .tiny ? 1 : 10
             r.augment = false
@@ -30,7 +31,7 @@ extension Study {
                            paper: "mean over 15 corruptions, ResNet-18 CIFAR-10: MLR-SNet best", group: $0, method: "mlrsnet",
                            comparedWith: ["sgdm-fixed", "sgdm-exp", "sgdm-multistep", "sgdm-sgdr"])
             },
-            notes: ["Training images come from the corruption directory (e.g. made by `mlrsnet corrupt`); the validation images (\(scale == .tiny ? 1 : 10) per class) are the same positions of the clean training set, removed from training; the test set is clean.",
-                    "Corruptions root: \(inputs.corruptions)."])
+            notes: ["Training images come from the corruption's release at severity \(inputs.severity) (`mlrsnet corrupt --format cifar-binary --severity \(inputs.severity) --out \(inputs.corruptions)`: NAME/severity-\(inputs.severity)/cifar-10-batches-bin; `--limit N` releases, the first N training images, work too); the validation images (\(scale == .tiny ? 1 : 10) per class) are the same positions of the clean training set, removed from training; the test set is clean.",
+                    "Corruptions root: \(inputs.corruptions), severity \(inputs.severity). The paper trains on CIFAR-10-C (the 10,000 test images × 5 severities per corruption); ours corrupts the training images at one severity."])
     }
 }
