@@ -1,9 +1,23 @@
 import CKernels
 
-// Depthwise convolution of one image through the C kernels of `CKernels/depthwise.c` (AVX-512 for
+// Depthwise convolution of one image through the C kernels (outputs ≥ 12 columns wide; see `DepthwisePath`) of `CKernels/depthwise.c` (AVX-512 for
 // width stride 1 or 2, portable otherwise). Forward and input gradient equal the scalar references in
 // `Convolution.swift` bit for bit; the weight gradient sums in 16 fixed lanes (same on every path and
 // thread count, within rounding of the reference). `VectorKernels.withPortablePath` forces the portable path.
+
+/// Which implementation a depthwise call uses.
+public enum DepthwisePath: Sendable {
+    /// The C kernels for outputs at least `DepthwisePath.minimumKernelWidth` columns wide, the scalar
+    /// Swift references below that (where most of a 16-lane vector would be masked off: 8×8 and 4×4
+    /// planes measured ≈ 0.8× the scalar loops). Depends on the geometry only, so deterministic.
+    case automatic
+    /// Always the C kernels (tests).
+    case kernel
+
+    public static let minimumKernelWidth = 12
+
+    func usesKernel(_ g: ConvGeometry) -> Bool { self == .kernel || g.outWidth >= Self.minimumKernelWidth }
+}
 
 extension ConvGeometry {
     /// The C kernels' view of this geometry.
@@ -21,7 +35,8 @@ extension ConvGeometry {
 /// Avoids the im2col + GEMM route, whose GEMMs would have a single output row.
 public func depthwiseConv2dForward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, _ g: ConvGeometry,
-                                   _ y: UnsafeMutablePointer<Float>) {
+                                   _ y: UnsafeMutablePointer<Float>, path: DepthwisePath = .automatic) {
+    guard path.usesKernel(g) else { return depthwiseConv2dForwardReference(x, weight: w, bias: bias, g, y) }
     var cg = g.depthwiseC
     mlr_depthwise_forward(x, w, bias, &cg, y)
 }
@@ -29,7 +44,9 @@ public func depthwiseConv2dForward(_ x: UnsafePointer<Float>, weight w: UnsafePo
 /// Input gradient of `depthwiseConv2dForward` for one image: `dx [C, H, W]` (overwritten) from
 /// `dy [C, Ho, Wo]` and `w [C, kh, kw]`.
 public func depthwiseConv2dBackwardInput(_ dy: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
-                                         _ g: ConvGeometry, _ dx: UnsafeMutablePointer<Float>) {
+                                         _ g: ConvGeometry, _ dx: UnsafeMutablePointer<Float>,
+                                         path: DepthwisePath = .automatic) {
+    guard path.usesKernel(g) else { return depthwiseConv2dBackwardInputReference(dy, weight: w, g, dx) }
     var cg = g.depthwiseC
     mlr_depthwise_backward_input(dy, w, &cg, dx)
 }
@@ -37,7 +54,9 @@ public func depthwiseConv2dBackwardInput(_ dy: UnsafePointer<Float>, weight w: U
 /// Weight gradient of `depthwiseConv2dForward` for one image, *added* into `dw [C, kh, kw]`:
 /// `dw[c, i, j] += Σ_{oh, ow} dy[c, oh, ow] · x[c, oh·sh − ph + i·dh, ow·sw − pw + j·dw]`.
 public func depthwiseConv2dBackwardWeight(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                          _ g: ConvGeometry, _ dw: UnsafeMutablePointer<Float>) {
+                                          _ g: ConvGeometry, _ dw: UnsafeMutablePointer<Float>,
+                                          path: DepthwisePath = .automatic) {
+    guard path.usesKernel(g) else { return depthwiseConv2dBackwardWeightReference(x, dy, g, dw) }
     var cg = g.depthwiseC
     mlr_depthwise_backward_weight(x, dy, &cg, dw)
 }

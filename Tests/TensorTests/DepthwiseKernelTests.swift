@@ -25,7 +25,7 @@ import Tensor
 
     struct Outputs { var y: [Float]; var dx: [Float]; var dw: [Float] }
 
-    static func run(_ g: ConvGeometry, reference: Bool) -> Outputs {
+    static func run(_ g: ConvGeometry, reference: Bool, path: DepthwisePath = .kernel) -> Outputs {
         let kk = g.kernelArea, plane = g.outputPlane
         let x = random(g.channels * g.inputPlane, seed: 11), w = random(g.channels * kk, seed: 12)
         let b = random(g.channels, seed: 13), dy = random(g.channels * plane, seed: 14)
@@ -37,15 +37,15 @@ import Tensor
                 let xp = px.baseAddress!, wp = pw.baseAddress!, bp = pb.baseAddress!, dyp = pdy.baseAddress!
                 o.y.withUnsafeMutableBufferPointer { p in
                     if reference { depthwiseConv2dForwardReference(xp, weight: wp, bias: bp, g, p.baseAddress!) }
-                    else { depthwiseConv2dForward(xp, weight: wp, bias: bp, g, p.baseAddress!) }
+                    else { depthwiseConv2dForward(xp, weight: wp, bias: bp, g, p.baseAddress!, path: path) }
                 }
                 o.dx.withUnsafeMutableBufferPointer { p in
                     if reference { depthwiseConv2dBackwardInputReference(dyp, weight: wp, g, p.baseAddress!) }
-                    else { depthwiseConv2dBackwardInput(dyp, weight: wp, g, p.baseAddress!) }
+                    else { depthwiseConv2dBackwardInput(dyp, weight: wp, g, p.baseAddress!, path: path) }
                 }
                 o.dw.withUnsafeMutableBufferPointer { p in
                     if reference { depthwiseConv2dBackwardWeightReference(xp, dyp, g, p.baseAddress!) }
-                    else { depthwiseConv2dBackwardWeight(xp, dyp, g, p.baseAddress!) }
+                    else { depthwiseConv2dBackwardWeight(xp, dyp, g, p.baseAddress!, path: path) }
                 }
             }
         } } }
@@ -70,6 +70,11 @@ import Tensor
         for (a, r) in zip(fast.dw, ref.dw) {
             #expect(abs(a - r) <= 1e-5 * max(1, abs(r)), "dw \(a) vs reference \(r)")
         }
+        // The default path (kernel when ≥ 12 output columns, reference below) matches one of the two.
+        let auto = Self.run(g, reference: false, path: .automatic)
+        let expected = g.outWidth >= DepthwisePath.minimumKernelWidth ? fast : ref
+        #expect(Self.mismatches(auto.y, expected.y) == 0 && Self.mismatches(auto.dx, expected.dx) == 0
+                && Self.mismatches(auto.dw, expected.dw) == 0)
         #expect(!fast.y.contains { $0.isNaN } && !fast.dx.contains { $0.isNaN } && !fast.dw.contains { $0.isNaN })
     }
 }
