@@ -199,11 +199,12 @@ public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, _ x: UnsafeMu
 
 // MARK: Depthwise convolution (groups == in == out channels)
 
-/// Direct depthwise convolution of one image: every channel has its own `kh × kw` filter,
+/// Scalar reference (kept for tests of the C kernels in `DepthwiseKernels.swift`) of the direct
+/// depthwise convolution of one image: every channel has its own `kh × kw` filter,
 /// `y[c] = bias[c] + Σ_{i,j} w[c, i, j] · x[c, oh·sh − ph + i·dh, ow·sw − pw + j·dw]`.
 /// `x [C, H, W]`, `w [C, kh, kw]`, `bias [C]` or nil, `y [C, Ho, Wo]` (overwritten).
 /// Avoids the im2col + GEMM route, whose GEMMs would have a single output row.
-public func depthwiseConv2dForward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+public func depthwiseConv2dForwardReference(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, _ g: ConvGeometry,
                                    _ y: UnsafeMutablePointer<Float>) {
     let H = g.height, W = g.width, wo = g.outWidth, plane = g.outputPlane
@@ -234,9 +235,9 @@ public func depthwiseConv2dForward(_ x: UnsafePointer<Float>, weight w: UnsafePo
     }
 }
 
-/// Input gradient of `depthwiseConv2dForward` for one image: `dx [C, H, W]` (overwritten) from
+/// Scalar reference of the input gradient of a depthwise convolution of one image: `dx [C, H, W]` (overwritten) from
 /// `dy [C, Ho, Wo]` and `w [C, kh, kw]`.
-public func depthwiseConv2dBackwardInput(_ dy: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
+public func depthwiseConv2dBackwardInputReference(_ dy: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                          _ g: ConvGeometry, _ dx: UnsafeMutablePointer<Float>) {
     let H = g.height, W = g.width, wo = g.outWidth, plane = g.outputPlane
     let sh = g.strideHeight, sw = g.strideWidth, kh = g.kernelHeight, kw = g.kernelWidth
@@ -266,9 +267,9 @@ public func depthwiseConv2dBackwardInput(_ dy: UnsafePointer<Float>, weight w: U
     }
 }
 
-/// Weight gradient of `depthwiseConv2dForward` for one image, *added* into `dw [C, kh, kw]`:
+/// Scalar reference of the weight gradient of a depthwise convolution of one image, *added* into `dw [C, kh, kw]`:
 /// `dw[c, i, j] += Σ_{oh, ow} dy[c, oh, ow] · x[c, oh·sh − ph + i·dh, ow·sw − pw + j·dw]`.
-public func depthwiseConv2dBackwardWeight(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+public func depthwiseConv2dBackwardWeightReference(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                           _ g: ConvGeometry, _ dw: UnsafeMutablePointer<Float>) {
     let H = g.height, W = g.width, wo = g.outWidth, plane = g.outputPlane
     let sh = g.strideHeight, sw = g.strideWidth, kh = g.kernelHeight, kw = g.kernelWidth

@@ -124,6 +124,13 @@ struct StepBench: ParsableCommand {
         let fwdMonitor = ForeignLoadMonitor()
         let forwardTime = timeMedian(warmup: 1, reps: max(min(3, timed), timed / 2)) { work.forward() }
         let fwdForeign = fwdMonitor.foreignCores()
+        // Eval-mode inference: one warm-up, then as many as the forward timing.
+        var inferTime: TimingSummary?, inferForeign: Double?
+        if let infer = work.infer {
+            let m = ForeignLoadMonitor()
+            inferTime = timeMedian(warmup: 1, reps: max(min(3, timed), timed)) { infer() }
+            inferForeign = m.foreignCores()
+        }
 
         var entries: [ProfileEntry]?
         if let profiler {
@@ -134,7 +141,7 @@ struct StepBench: ParsableCommand {
         let result = StepChildResult(
             model: model.rawValue, params: work.parameterCount, threads: WorkerPool.shared.threadCount,
             step: stepTime, fwd: forwardTime, first_loss: first ?? .nan, last_loss: last,
-            foreign_cores: foreign, fwd_foreign_cores: fwdForeign, self_peak_rss_bytes: ownPeakRSSBytes(), setup_s: setup, profile: entries)
+            foreign_cores: foreign, fwd_foreign_cores: fwdForeign, infer: inferTime, infer_foreign_cores: inferForeign, self_peak_rss_bytes: ownPeakRSSBytes(), setup_s: setup, profile: entries)
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try encoder.encode(result).write(to: URL(fileURLWithPath: out))
@@ -215,7 +222,18 @@ struct StepBench: ParsableCommand {
                     print("[\(model.rawValue)] PyTorch FAILED: \(error)")
                 }
             }
-            rows.append(StepRow(model: model, ours: ours, oursPeakRSS: oursPeak, torch: anchor))
+            var torchInfer: TorchInference?
+            if let torch, model.torchInferName != nil {
+                do {
+                    let t = try torch.inference(for: model)
+                    print("[\(model.rawValue)] PyTorch eval inference: " + String(format: "%.1f ms", t.median * 1e3)
+                          + String(format: ", other processes %.2f cores", t.foreignCores))
+                    torchInfer = t
+                } catch {
+                    print("[\(model.rawValue)] PyTorch inference FAILED: \(error)")
+                }
+            }
+            rows.append(StepRow(model: model, ours: ours, oursPeakRSS: oursPeak, torch: anchor, torchInfer: torchInfer))
         }
 
         print()
@@ -235,6 +253,7 @@ struct StepBench: ParsableCommand {
         }
         notes.append("other = cores kept busy by other processes during the timed steps (ours/PyTorch); both sides wait for a quiet machine first and re-measure when disturbed (ours: --quiet-wait, --retries). PyTorch uses its scripts' own rep counts.")
         notes.append("ours fwd = forward alone in train mode (it still caches activations for a backward); PyTorch fwd = forward under no_grad in train mode.")
+        notes.append("infer = eval-mode inference of the same batch (ours: isTraining = false; PyTorch: model.eval() + torch.no_grad(), scripts/bench/torch_step_extra.py --infer, its own process); inf x = ours / PyTorch. Image models only.")
         for row in rows {
             if let t = row.torch, t.params != row.ours.params {
                 notes.append("WARNING \(row.model.rawValue): parameter counts differ (ours \(row.ours.params), PyTorch \(t.params)) — not the same model.")
@@ -270,9 +289,10 @@ struct StepBench: ParsableCommand {
             let p = String(repeating: " ", count: max(0, w - s.count))
             return left ? s + p : p + s
         }
-        print("Training step (fwd + loss + bwd + update), median ms; peak RSS MiB; ratio = ours / PyTorch; \(threads) threads")
+        print("Training step (fwd + loss + bwd + update), train-mode fwd and eval-mode inference (inf), median ms; peak RSS MiB; ratio = ours / PyTorch; \(threads) threads")
         let header = [pad("model", 18, left: true), pad("params", 9), pad("ours step", 10), pad("[min-max]", 16),
                       pad("fwd", 8), pad("torch step", 11), pad("fwd", 8), pad("step x", 7), pad("fwd x", 6),
+                      pad("ours inf", 9), pad("torch inf", 10), pad("inf x", 6),
                       pad("ours MiB", 9), pad("torch MiB", 10), pad("mem x", 6), pad("net x", 6), pad("other", 10), pad("loss", 14)]
         print(header.joined(separator: " "))
         for r in rows {
@@ -283,6 +303,8 @@ struct StepBench: ParsableCommand {
             let cols = [pad(r.model.title, 18, left: true), pad(String(o.params), 9), pad(ms(o.step.median_s), 10), pad(spread, 16),
                         pad(ms(o.fwd.median_s), 8), pad(ms(t?.stepMedian), 11), pad(ms(t?.fwdMedian), 8),
                         pad(ratio(o.step.median_s, t?.stepMedian), 7), pad(ratio(o.fwd.median_s, t?.fwdMedian), 6),
+                        pad(ms(o.infer?.median_s), 9), pad(ms(r.torchInfer?.median), 10),
+                        pad(ratio(o.infer?.median_s, r.torchInfer?.median), 6),
                         pad(mebibytes(r.oursPeakRSS), 9), pad(t.map { mebibytes($0.peakRSSBytes) } ?? "-", 10),
                         pad(ratio(Double(r.oursPeakRSS), t.map { Double($0.peakRSSBytes) }), 6),
                         pad(ratio(Double(r.oursPeakRSS - oursBaseline), t.flatMap { t in torchBaseline.map { Double(t.peakRSSBytes - $0) } }), 6),
@@ -341,6 +363,10 @@ struct StepBench: ParsableCommand {
                 }
                 if let g = t.gflopPerStep { m["ours_gflops"] = g / r.ours.step.median_s; m["torch_gflops"] = g / t.stepMedian }
             }
+            if let ti = r.torchInfer {
+                m["torch_infer_eval"] = ti.raw
+                if let oi = r.ours.infer { m["ratio_infer_time"] = oi.median_s / ti.median }
+            }
             models.append(m)
         }
         var payload: [String: Any] = [
@@ -367,5 +393,7 @@ struct StepRow {
     let ours: StepChildResult
     let oursPeakRSS: Int
     let torch: TorchResult?
+    /// PyTorch's eval-mode inference of the same model (image models), when measured.
+    let torchInfer: TorchInference?
 }
 

@@ -53,6 +53,19 @@ enum StepModel: String, CaseIterable, Codable {
     }
 
     enum TorchScript: String { case benchStep = "bench_step.py", extra = "torch_step_extra.py" }
+
+    /// The model's name for `torch_step_extra.py --infer` (eval-mode inference); nil for the LSTM LMs,
+    /// whose inference is not measured.
+    var torchInferName: String? {
+        switch self {
+        case .smallcnn: return "smallcnn"
+        case .resnet20: return "resnet20"
+        case .resnet18: return "resnet18_cifar"
+        case .wrn16_4: return "wrn16_4"
+        case .mobilenetv2: return "mobilenetv2"
+        case .lstm200, .lstm512: return nil
+        }
+    }
 }
 
 /// One model's training step and forward pass on a fixed random batch, built in the child process.
@@ -68,6 +81,10 @@ final class StepWorkload {
     let step: () -> Float
     /// Runs one forward pass only (train mode, as `bench_step.py`'s `fwd_nograd`; no backward).
     let forward: () -> Void
+    /// Eval-mode inference (image models): `isTraining = false` (BatchNorm uses its running statistics,
+    /// nothing cached for a backward), one forward of the same batch, then back to train mode.
+    /// Nil for the LSTM LMs.
+    let infer: (() -> Void)?
 
     init(_ model: StepModel, seed: UInt64 = 0) {
         self.model = model
@@ -104,6 +121,11 @@ final class StepWorkload {
                 return l
             }
             forward = { _ = net.forward(x) }
+            infer = {
+                net.isTraining = false
+                _ = net.forward(x)
+                net.isTraining = true
+            }
 
         case .lstm200, .lstm512:
             let (hidden, batch) = model == .lstm200 ? (200, 20) : (512, 32)
@@ -124,6 +146,7 @@ final class StepWorkload {
                 sgd.step(params, learningRate: 1.0)
                 return l
             }
+            infer = nil
             // From a zero state each time, as `bench_step.py` passes `init_state` to its forward.
             forward = {
                 lm.resetState()
@@ -147,6 +170,9 @@ struct StepChildResult: Codable {
     var foreign_cores: Double
     /// The same during the forward-only timing.
     var fwd_foreign_cores: Double
+    /// Eval-mode inference (`StepWorkload.infer`), image models only.
+    var infer: TimingSummary?
+    var infer_foreign_cores: Double?
     /// The child's own VmHWM at the end (the parent also reads its peak RSS from `wait4`).
     var self_peak_rss_bytes: Int
     /// Seconds spent building the model and batch.

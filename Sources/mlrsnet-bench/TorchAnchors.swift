@@ -18,6 +18,14 @@ struct TorchResult {
     let peakNote: String
 }
 
+/// PyTorch's eval-mode inference of one model (`torch_step_extra.py --infer`, `model.eval()` +
+/// `torch.no_grad()`), from the JSON entry it wrote.
+struct TorchInference {
+    let raw: [String: Any]
+    let median: Double
+    let foreignCores: Double
+}
+
 /// Runs the PyTorch anchor scripts, each selection in its own Python process (so its peak RSS is
 /// its own), with `ANCHOR_OUT` pointing at a fresh directory, and reads back their JSON. A selection
 /// that serves several of our models (`bench_step.py --models d`: all LSTM sizes) runs once.
@@ -105,7 +113,21 @@ final class TorchAnchors {
                            peakRSSBytes: run.peakRSSBytes, peakNote: note)
     }
 
-    private func execute(_ script: StepModel.TorchScript, selector: String) throws(StepBenchError) -> Run {
+    /// PyTorch's eval-mode inference of `model` (one `torch_step_extra.py --infer` process per model).
+    func inference(for model: StepModel) throws -> TorchInference {
+        guard let name = model.torchInferName else {
+            throw StepBenchError("\(model.rawValue): no PyTorch inference measurement")
+        }
+        let run = try execute(.extra, selector: name, extraArguments: ["--infer"])
+        guard let entry = run.results.first(where: { $0["name"] as? String == name }),
+              let r = entry["infer_eval"] as? [String: Any], let median = r["median_s"] as? Double else {
+            throw StepBenchError("torch_step_extra.py --infer --models \(name): no infer_eval median_s for '\(name)' (got \(run.names))")
+        }
+        return TorchInference(raw: entry, median: median, foreignCores: entry["foreign_cores"] as? Double ?? .nan)
+    }
+
+    private func execute(_ script: StepModel.TorchScript, selector: String,
+                         extraArguments: [String] = []) throws(StepBenchError) -> Run {
         let scriptURL: URL
         var args: [String]
         switch script {
@@ -117,7 +139,7 @@ final class TorchAnchors {
                 throw StepBenchError("scripts/bench/torch_step_extra.py not found (looked next to the package and the current directory)")
             }
             scriptURL = extraScript
-            args = ["--models", selector, "--threads", String(threads), "--pytorch-dir", directory.path]
+            args = ["--models", selector, "--threads", String(threads), "--pytorch-dir", directory.path] + extraArguments
         }
         let out: URL
         do {

@@ -14,9 +14,14 @@ The measurement is bench_step.py's own `image_bench` (SGD lr 0.01, momentum 0.9,
 fixed random batch, train mode, warm-up then median; forward-only under no_grad), run through
 common.measure_quietly, so the numbers are comparable with bench_step.py's.
 
+With --infer it measures eval-mode inference instead (model.eval() + torch.no_grad(), batch 128, one
+warm-up, median of max(3, reps) forwards) for any image model: smallcnn, resnet20, resnet18_cifar
+(common.py's, as bench_step.py builds them), wrn16_4, mobilenetv2; result key "infer_eval".
+
 Run:  python3 scripts/bench/torch_step_extra.py [--models wrn16_4] [--threads 2] [--reps 5]
-      [--pytorch-dir ../shared/bench/pytorch]
-Output: results_step_extra.json in $ANCHOR_OUT (else next to common.py when writable, else cwd).
+      [--pytorch-dir ../shared/bench/pytorch] [--infer]
+Output: results_step_extra.json (results_infer.json with --infer) in $ANCHOR_OUT (else next to
+common.py when writable, else cwd).
 """
 
 import argparse
@@ -46,6 +51,7 @@ ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--reps", type=int, default=5, help="timed steps (forward-only uses max(3, reps // 2))")
 ap.add_argument("--warmup", type=int, default=2)
 ap.add_argument("--pytorch-dir", default=None, help="directory holding common.py and bench_step.py")
+ap.add_argument("--infer", action="store_true", help="measure eval-mode inference (eval + no_grad) instead")
 args = ap.parse_args()
 sys.path.insert(0, find_pytorch_dir(args.pytorch_dir))
 
@@ -54,7 +60,8 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from bench_step import image_bench  # noqa: E402  (same timing code as the other anchors)
-from common import env_info, fmt_ms, measure_quietly, save_json, setup_torch  # noqa: E402
+from common import (SmallCNN, count_params, env_info, fmt_ms, measure_quietly, resnet18_cifar,  # noqa: E402
+                    resnet20, save_json, setup_torch, time_fn)
 
 
 class WideBasicBlock(nn.Module):
@@ -151,7 +158,47 @@ MODELS = {
 }
 
 
+def infer_bench(name, model, x_shape, batch):
+    """Eval-mode inference: BatchNorm uses its running statistics, no autograd graph."""
+    x = torch.randn(batch, *x_shape)
+    model.eval()
+
+    def infer():
+        with torch.no_grad():
+            model(x)
+
+    r = time_fn(infer, warmup=1, reps=max(3, args.reps))
+    return {"name": name, "batch": batch, "input": list(x_shape), "params": count_params(model),
+            "infer_eval": r}
+
+
+INFER_MODELS = {
+    "smallcnn": lambda: infer_bench("smallcnn", SmallCNN(), (1, 28, 28), 128),
+    "resnet20": lambda: infer_bench("resnet20", resnet20(), (3, 32, 32), 128),
+    "resnet18_cifar": lambda: infer_bench("resnet18_cifar", resnet18_cifar(), (3, 32, 32), 128),
+    "wrn16_4": lambda: infer_bench("wrn16_4", WideResNet(16, 4), (3, 32, 32), 128),
+    "mobilenetv2": lambda: infer_bench("mobilenetv2", MobileNetV2Cifar(10), (3, 32, 32), 128),
+}
+
+
+def main_infer():
+    sel = [m for m in args.models.split(",") if m]
+    unknown = [m for m in sel if m not in INFER_MODELS]
+    if unknown:
+        sys.exit(f"torch_step_extra.py --infer: unknown model(s) {unknown}; known: {sorted(INFER_MODELS)}")
+    setup_torch(args.threads)
+    env = env_info()
+    results = [measure_quietly(INFER_MODELS[m]) for m in sel]
+    for r in results:
+        f = r["infer_eval"]
+        print(f"{r['name']:18s} {r['params']:9d} eval inference {fmt_ms(f['median_s'])} "
+              f"[{f['min_s'] * 1e3:.1f}-{f['max_s'] * 1e3:.1f}] other {r['foreign_cores']:.2f}")
+    print("saved", save_json("results_infer.json", {"env": env, "threads": args.threads, "results": results}))
+
+
 def main():
+    if args.infer:
+        return main_infer()
     sel = [m for m in args.models.split(",") if m]
     unknown = [m for m in sel if m not in MODELS]
     if unknown:

@@ -85,6 +85,24 @@ void mlr_affine(const float *x, float *y, long n, float a, float b, int act, flo
 /// dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3 (BatchNorm's input gradient per channel).
 void mlr_bn_input_grad(const float *x, const float *dy, float *dx, long n, float mean, float k1, float k2, float k3);
 
+// MARK: Depthwise convolution (depthwise.c): one image, one filter per channel; AVX-512 for width
+// stride 1 or 2 when the CPU has it (and the element-wise switch allows), else portable. Forward and
+// input gradient equal the scalar reference bit for bit; the weight gradient sums in 16 fixed lanes.
+
+/// Geometry of a depthwise convolution of one image `[channels, height, width]`.
+typedef struct {
+    long channels, height, width, out_height, out_width;
+    long kernel_height, kernel_width, stride_height, stride_width;
+    long pad_height, pad_width, dilation_height, dilation_width;
+} mlr_dw_geometry;
+
+/// y [C, Ho, Wo] (overwritten) = bias[c] (or 0) + Σ taps w[c, i, j] · x[c, …].
+void mlr_depthwise_forward(const float *x, const float *w, const float *bias, const mlr_dw_geometry *g, float *y);
+/// dx [C, H, W] (overwritten) from dy [C, Ho, Wo] and w [C, kh, kw].
+void mlr_depthwise_backward_input(const float *dy, const float *w, const mlr_dw_geometry *g, float *dx);
+/// dw [C, kh, kw] += Σ over output positions dy · x (added, not overwritten).
+void mlr_depthwise_backward_weight(const float *x, const float *dy, const mlr_dw_geometry *g, float *dw);
+
 #ifdef __cplusplus
 }
 #endif
