@@ -43,17 +43,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Progress display.") var progress: ProgressChoice = .auto
     @OptionGroup(title: "Reliability") var reliability: ReliabilityOptions
 
-    var resolvedDataPath: String {
-        if let data { return data }
-        switch dataset {
-        case .fashionMNIST:
-            return FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist") ? "/usr/share/datasets/fashion-mnist" : "Data/fashion-mnist-sample"
-        case .mnist: return "/usr/share/datasets/mnist"
-        case .cifar10: return "../shared/data/cifar-10/cifar-10-jpeg75-binary.tar.gz"
-        case .cifar100: return "cifar-100-binary"
-        case .ptb: return "../shared/data/ptb"
-        }
-    }
+    /// --data, or the library's default location for the data set.
+    var resolvedDataPath: String { data ?? RunSpec.defaultDataPath(DatasetKind(rawValue: dataset.rawValue)!) }
 
     func validate() throws {
         // The run's own checks live in the library (`RunSpec.validate`); its messages name spec fields, shown here as options.
