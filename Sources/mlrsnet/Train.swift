@@ -7,7 +7,7 @@ import Training
 /// `mlrsnet train`: one training run with a hand-designed or a frozen learned schedule, with logs, checkpoints and resume.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a model with a hand-designed or a meta-learned (frozen MLR-SNet) learning-rate schedule.",
+        abstract: "Train a model with a hand-designed, adaptive (HD, L4, RTHO), RL-controlled or meta-learned (frozen MLR-SNet) learning-rate schedule.",
         discussion: """
         Writes steps.csv/.jsonl (every step's LR and loss), epochs.csv/.jsonl (train/validation/test metrics, wall \
         time) and checkpoint.safetensors (every epoch and on Ctrl-C) to --out; --resume continues a run from there \
