@@ -8,6 +8,7 @@
 // Weight gradient: per tap, lane l of 16 accumulates the products of columns t ≡ l (mod 16) of every valid
 // row in row order, then the lanes reduce pairwise (l + 8, + 4, + 2, + 1) — the same order on both paths.
 #include "CKernels.h"
+#include "lane_reduce.h"
 
 #include <string.h>
 
@@ -21,15 +22,6 @@ static void valid_range(long offset, long stride, long size, long count, long *l
     if (hi > count) hi = count;
     *lo_out = lo;
     *n_out = hi > lo ? hi - lo : 0;
-}
-
-static float reduce16_dw(const float acc[16]) {
-    float r[8];
-    for (int l = 0; l < 8; l++) r[l] = acc[l] + acc[l + 8];
-    float q[4];
-    for (int l = 0; l < 4; l++) q[l] = r[l] + r[l + 4];
-    float h0 = q[0] + q[2], h1 = q[1] + q[3];
-    return h0 + h1;
 }
 
 // MARK: portable
@@ -107,7 +99,7 @@ static void bwd_weight_portable(const float *x, const float *dy, const mlr_dw_ge
                         for (long l = 0; l < m; l++) acc[l] += a[t + l] * b[(t + l) * sw];
                     }
                 }
-                dwc[i * kw + j] += reduce16_dw(acc);
+                dwc[i * kw + j] += mlr_reduce16(acc);
             }
         }
     }
@@ -241,7 +233,7 @@ T512 static void bwd_weight_avx512(const float *x, const float *dy, const mlr_dw
                 }
                 float lanes[16];
                 _mm512_storeu_ps(lanes, acc);
-                dwc[i * kw + j] += reduce16_dw(lanes);
+                dwc[i * kw + j] += mlr_reduce16(lanes);
             }
         }
     }

@@ -10,6 +10,7 @@
 // lanes pairwise (l + 8, then + 4, + 2, + 1) and flush each block into a double; products and sums are
 // separate roundings (no FMA contraction), as in the Swift code they replace.
 #include "CKernels.h"
+#include "lane_reduce.h"
 
 #include <math.h>
 
@@ -18,15 +19,6 @@
 #define MLR_FLUSH 4096
 
 // MARK: portable
-
-static float reduce16(const float acc[16]) {
-    float r[8];
-    for (int l = 0; l < 8; l++) r[l] = acc[l] + acc[l + 8];
-    float q[4];
-    for (int l = 0; l < 4; l++) q[l] = r[l] + r[l + 4];
-    float h0 = q[0] + q[2], h1 = q[1] + q[3];
-    return h0 + h1;
-}
 
 static void clamp_portable(const float *x, float *y, long n, int has_upper, float upper) {
     if (has_upper) {
@@ -67,8 +59,8 @@ static void lane_sums_portable(const float *g, const float *x, long n, float mea
             else if (mode == 1) { float d = v - mean; ta += d * d; }
             else { ta += v; tb += v * (x[i] - mean); }
         }
-        t0 += (double)reduce16(a) + (double)ta;
-        t1 += (double)reduce16(b) + (double)tb;
+        t0 += (double)mlr_reduce16(a) + (double)ta;
+        t1 += (double)mlr_reduce16(b) + (double)tb;
     }
     *out0 = t0;
     if (out1) *out1 = t1;
@@ -95,7 +87,7 @@ static void bn_dx_portable(const float *x, const float *dy, float *dx, long n, f
 #define T512 __attribute__((target("avx512f")))
 
 T512 static float reduce16_avx512(__m512 v) {
-    // Same pairwise order as reduce16: lanes l + 8, then + 4, + 2, + 1.
+    // Same pairwise order as mlr_reduce16 (lane_reduce.h): lanes l + 8, then + 4, + 2, + 1.
     __m256 r = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
     __m128 q = _mm_add_ps(_mm256_castps256_ps128(r), _mm256_extractf128_ps(r, 1));
     __m128 h = _mm_add_ps(q, _mm_movehl_ps(q, q));
