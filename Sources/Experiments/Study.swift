@@ -30,9 +30,14 @@ public struct PaperClaim: Codable, Sendable, Equatable {
     public var group: String?
     public var method: String?
     public var comparedWith: [String]?
+    /// A claim about cost instead of accuracy: `method`'s training time per step divided by the first of
+    /// `comparedWith`'s must be at most this for the claim to hold (nil = compare the final test metric).
+    public var maxTimeRatio: Double?
 
-    public init(claim: String, paper: String, group: String? = nil, method: String? = nil, comparedWith: [String]? = nil) {
+    public init(claim: String, paper: String, group: String? = nil, method: String? = nil, comparedWith: [String]? = nil,
+                maxTimeRatio: Double? = nil) {
         self.claim = claim; self.paper = paper; self.group = group; self.method = method; self.comparedWith = comparedWith
+        self.maxTimeRatio = maxTimeRatio
     }
 }
 

@@ -89,13 +89,14 @@ public struct StudyReport {
 
     // MARK: Paper vs ours
 
-    func paperSection() -> String {
+    public func paperSection() -> String {
         guard !study.paperClaims.isEmpty else { return "" }
         var md = "## Paper vs ours\n\n"
         for c in study.paperClaims {
             md += "- **Paper:** \(c.claim) (\(c.paper))\n"
             guard let gName = c.group, let g = study.groups.first(where: { $0.name == gName }), let m = c.method else { continue }
             let sums = summaries(g)
+            if let limit = c.maxTimeRatio { md += timeVerdict(sums, method: m, reference: c.comparedWith?.first, limit: limit); continue }
             let text = g.run.dataset.isText
             guard let ours = sums.first(where: { $0.method == m })?.final else { md += "  - **Ours:** \(m) has no finished cell yet.\n"; continue }
             let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
@@ -110,6 +111,17 @@ public struct StudyReport {
             md += "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
         }
         return md + "\n"
+    }
+
+    /// The "Ours" line of a cost claim: `method`'s training ms per step over `reference`'s, against `limit`.
+    func timeVerdict(_ sums: [MethodSummary], method m: String, reference: String?, limit: Double) -> String {
+        guard let ref = reference, let r = sums.first(where: { $0.method == ref })?.secondsPerStep,
+              let ours = sums.first(where: { $0.method == m })?.secondsPerStep, r > 0 else {
+            return "  - **Ours:** \(m) or \(reference ?? "its reference") has no finished cell yet.\n"
+        }
+        let ratio = ours / r
+        let verdict = ratio <= limit ? "agrees (at most \(String(format: "%g", limit))×)" : "does not agree at this scale (more than \(String(format: "%g", limit))×)"
+        return "  - **Ours:** \(m) \(String(format: "%.1f", ours * 1000)) ms/step = \(String(format: "%.2f", ratio))× \(ref) (\(String(format: "%.1f", r * 1000)) ms/step) → \(verdict).\n"
     }
 
     // MARK: Curves and plots

@@ -55,4 +55,28 @@ struct StatisticsTests {
         #expect(csv.split(separator: "\n").count == 1 + 7)
         #expect(FileManager.default.fileExists(atPath: dir + "/g-test.svg"))
     }
+
+    @Test("a cost claim compares training ms per step against its limit")
+    func costClaim() throws {
+        let study = Study(name: "c", title: "C", scale: .tiny, seeds: [0],
+                          groups: [StudyGroup(name: "g", title: "G", run: RunSpec(), methods: [
+                            .schedule("plain", .init(kind: "fixed", parameters: ["lr": 0.1])),
+                            .schedule("meta", .init(kind: "fixed", parameters: ["lr": 0.1])),
+                            .schedule("slow", .init(kind: "fixed", parameters: ["lr": 0.1]))])],
+                          paperClaims: [PaperClaim(claim: "meta ≤ 3×", paper: "x", group: "g", method: "meta", comparedWith: ["plain"], maxTimeRatio: 3),
+                                        PaperClaim(claim: "slow ≤ 3×", paper: "x", group: "g", method: "slow", comparedWith: ["plain"], maxTimeRatio: 3),
+                                        PaperClaim(claim: "none", paper: "x", group: "g", method: "missing", comparedWith: ["plain"], maxTimeRatio: 1)])
+        // plain: 4 s over 40 steps = 100 ms/step; meta: 25 s / 100 steps = 250 ms (2.5×); slow: 8 s / 20 steps = 400 ms (4×).
+        func cell(_ m: String, steps: Int, seconds: Double) -> CellResult {
+            CellResult(group: "g", method: m, seed: 0, status: .finished, description: [], history: [record(0, accuracy: 0.5)],
+                       steps: steps, trainSeconds: seconds, isText: false)
+        }
+        let dir = try TestData.temporaryDirectory("cost-report")
+        let report = StudyReport(study: study, results: [cell("plain", steps: 40, seconds: 4), cell("meta", steps: 100, seconds: 25),
+                                                         cell("slow", steps: 20, seconds: 8)], outputDirectory: dir, command: "test")
+        let md = report.paperSection()
+        #expect(md.contains("meta 250.0 ms/step = 2.50× plain (100.0 ms/step) → agrees (at most 3×)"))
+        #expect(md.contains("slow 400.0 ms/step = 4.00× plain (100.0 ms/step) → does not agree at this scale (more than 3×)"))
+        #expect(md.contains("missing or plain has no finished cell yet"))
+    }
 }
