@@ -33,11 +33,14 @@ public struct PaperClaim: Codable, Sendable, Equatable {
     /// A claim about cost instead of accuracy: `method`'s training time per step divided by the first of
     /// `comparedWith`'s must be at most this for the claim to hold (nil = compare the final test metric).
     public var maxTimeRatio: Double?
+    /// For a "comparable" claim: `method` agrees when its mean final metric is within this fraction of the best
+    /// compared method's (0.01 = 1% of the accuracy or perplexity), even if behind.
+    public var comparableWithin: Double?
 
     public init(claim: String, paper: String, group: String? = nil, method: String? = nil, comparedWith: [String]? = nil,
-                maxTimeRatio: Double? = nil) {
+                maxTimeRatio: Double? = nil, comparableWithin: Double? = nil) {
         self.claim = claim; self.paper = paper; self.group = group; self.method = method; self.comparedWith = comparedWith
-        self.maxTimeRatio = maxTimeRatio
+        self.maxTimeRatio = maxTimeRatio; self.comparableWithin = comparableWithin
     }
 }
 

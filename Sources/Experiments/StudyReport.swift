@@ -105,9 +105,14 @@ public struct StudyReport {
             }
             let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
             let gap = abs(ours.mean - best.1.mean), spread = max(ours.std, best.1.std)
-            let verdict = better ? "agrees: \(m) is at least as good as the best compared method"
-                : gap <= spread ? "within noise: \(m) is behind \(best.0) by \(String(format: "%.2f", gap)), inside one std (\(String(format: "%.2f", spread)))"
-                : "does not agree at this scale: \(m) is behind \(best.0) by \(String(format: "%.2f", gap))"
+            let singleSeed = ours.count < 2 || best.1.count < 2
+            let behind = "\(m) is behind \(best.0) by \(String(format: "%.2f", gap))"
+            var verdict = better ? "agrees: \(m) is at least as good as the best compared method"
+                : c.comparableWithin.map({ gap <= $0 * abs(best.1.mean) }) == true
+                    ? "agrees (comparable): \(behind), within \(String(format: "%g", c.comparableWithin! * 100))% of it"
+                : !singleSeed && gap <= spread ? "within noise: \(behind), inside one std (\(String(format: "%.2f", spread)))"
+                : "does not agree at this scale: \(behind)"
+            if singleSeed { verdict += " (one seed: no spread measured, so differences of about a point are not evidence)" }
             md += "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
         }
         return md + "\n"

@@ -79,4 +79,35 @@ struct StatisticsTests {
         #expect(md.contains("slow 400.0 ms/step = 4.00× plain (100.0 ms/step) → does not agree at this scale (more than 3×)"))
         #expect(md.contains("missing or plain has no finished cell yet"))
     }
+
+    @Test("a comparable claim agrees within its tolerance; one seed is flagged, not called noise")
+    func comparableClaim() throws {
+        let methods: [MethodSpec] = ["ours", "base"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
+        func study(_ tolerance: Double?) -> Study {
+            Study(name: "c", title: "C", scale: .tiny, seeds: [0, 1], groups: [StudyGroup(name: "g", title: "G", run: RunSpec(), methods: methods)],
+                  paperClaims: [PaperClaim(claim: "comparable", paper: "x", group: "g", method: "ours", comparedWith: ["base"], comparableWithin: tolerance)])
+        }
+        func cell(_ m: String, _ seed: UInt64, _ acc: Double) -> CellResult {
+            CellResult(group: "g", method: m, seed: seed, status: .finished, description: [], history: [record(0, accuracy: acc)],
+                       steps: 10, trainSeconds: 1, isText: false)
+        }
+        let dir = try TestData.temporaryDirectory("comparable-report")
+        // One seed each: ours 86.9, base 87.5 (gap 0.6 = 0.69% of 87.5).
+        let one = [cell("ours", 0, 0.869), cell("base", 0, 0.875)]
+        let within = StudyReport(study: study(0.01), results: one, outputDirectory: dir, command: "t").paperSection()
+        #expect(within.contains("agrees (comparable): ours is behind base by 0.60, within 1% of it"))
+        #expect(within.contains("(one seed: no spread measured"))
+        let strict = StudyReport(study: study(0.005), results: one, outputDirectory: dir, command: "t").paperSection()
+        #expect(strict.contains("does not agree at this scale: ours is behind base by 0.60 (one seed"))
+        let none = StudyReport(study: study(nil), results: one, outputDirectory: dir, command: "t").paperSection()
+        #expect(none.contains("does not agree at this scale"))
+        // Two seeds, spread 1.41 > gap 0.60: within noise, and no single-seed flag.
+        let two = one + [cell("ours", 1, 0.889), cell("base", 1, 0.875)]
+        let noise = StudyReport(study: study(nil), results: two, outputDirectory: dir, command: "t").paperSection()
+        #expect(noise.contains("agrees: ours is at least as good"))
+        let three = [cell("ours", 0, 0.859), cell("ours", 1, 0.879), cell("base", 0, 0.875), cell("base", 1, 0.875)]
+        let noisy = StudyReport(study: study(nil), results: three, outputDirectory: dir, command: "t").paperSection()
+        #expect(noisy.contains("within noise: ours is behind base by 0.60, inside one std (1.41)"))
+        #expect(!noisy.contains("one seed"))
+    }
 }

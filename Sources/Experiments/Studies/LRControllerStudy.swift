@@ -20,7 +20,7 @@ extension Study {
                            paper: "CIFAR-10 ResNet-18, 200 epochs: MLR-SNet above LR Controller", group: "cifar10", method: "mlrsnet",
                            comparedWith: ["lr-controller"]),
                 PaperClaim(claim: "(context) MLR-SNet vs MultiStep in the same runs", paper: "comparable", group: "cifar10", method: "mlrsnet",
-                           comparedWith: ["sgdm-multistep"]),
+                           comparedWith: ["sgdm-multistep"], comparableWithin: 0.01),
             ],
             notes: [
                 "LR Controller (Sources/LRController): 7 features on a fixed validation probe batch every K = \(Int(interval)) steps, actions ×1/1.05, ×1, ×1.05, LR clipped to [1e-4, 1], reward −validation loss, PPO (clip 0.2, γ 0.99, λ 0.95). Trained in each cell: \(Int(episodes)) PPO episode(s), each a fresh child of the same run (seed + 1 + episode) for the run's \(r.epochs) epochs from LR 0.1; then used frozen (its mode) from LR 0.1. Its training time is not in the table's time column.",

@@ -20,9 +20,9 @@ extension Study {
             paperClaims: [
                 PaperClaim(claim: "MLR-SNet reaches a test perplexity comparable to or better than SGD/Adam with validation-tuned plateau decay (Fig. 4c)",
                            paper: "2-layer LSTM, 150 epochs: MLR-SNet ≈ best baseline (perplexity in the 80s)", group: "lstm2", method: "mlrsnet",
-                           comparedWith: baselines),
+                           comparedWith: baselines, comparableWithin: 0.05),
                 PaperClaim(claim: "the same for a 3-layer LSTM (Fig. 4f)", paper: "3-layer LSTM, 150 epochs", group: "lstm3", method: "mlrsnet",
-                           comparedWith: baselines),
+                           comparedWith: baselines, comparableWithin: 0.05),
             ],
             notes: [
                 "Paper: hidden = embedding = 512, tied, dropout 0.5, 150 epochs, batch 32, BPTT 35, clip 0.25, weight decay 5e-6; MLR-SNet updated every 100 batches.",

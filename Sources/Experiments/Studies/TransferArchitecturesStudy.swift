@@ -42,7 +42,7 @@ extension Study {
             paperClaims: transferArchitectures(scale).map {
                 PaperClaim(claim: "the transferred MLR-SNet is comparable to hand-designed schedules on \($0) (Fig. 7, 14)",
                            paper: "ShuffleNetV2, MobileNetV2, NASNet, DenseNet: comparable", group: $0, method: "mlrsnet",
-                           comparedWith: ["sgdm-multistep", "sgdm-exp"])
+                           comparedWith: ["sgdm-multistep", "sgdm-exp"], comparableWithin: 0.01)
             },
             notes: ["The paper meta-trains with ResNet-18 and transfers to light-weight nets (ShuffleNetV2, MobileNetV2, NASNet, DenseNet); ours meta-trains with \(base.model) and transfers to \(transferArchitectures(scale).joined(separator: ", ")). ShuffleNetV2 and DenseNet-BC are sized for 32×32 inputs (no early down-sampling); at cpu/tiny scale the DenseNet is a small DenseNet-BC (DenseNet-BC-100-12 needs ≈ 8 GB at batch 128)." + (transferArchitectures(scale).contains { $0.hasPrefix("mobilenetv2") } ? "" : " MobileNetV2 runs at cpu and paper scale only (too slow for the tiny smoke run).")])
     }
