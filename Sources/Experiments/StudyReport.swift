@@ -94,6 +94,16 @@ public struct StudyReport {
         var md = "## Paper vs ours\n\n"
         for c in study.paperClaims {
             md += "- **Paper:** \(c.claim) (\(c.paper))\n"
+            if c.group == nil, study.flatness != nil {
+                let rises = (try? flatnessProfiles().compactMap { p in p.rise.map { (p.name, $0) } }) ?? []
+                if let flattest = rises.min(by: { $0.1 < $1.1 }) {
+                    let mlr = rises.filter { $0.0.contains("mlrsnet") }
+                    let verdict = mlr.contains { $0.0 == flattest.0 } ? "agrees" : "does not agree at this scale"
+                    md += "  - **Ours:** flattest (smallest mean rise of the training loss at α = ±1): \(flattest.0) (\(String(format: "%.4f", flattest.1)))"
+                        + (mlr.isEmpty ? "; no MLR-SNet cell finished yet.\n" : "; " + mlr.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ") + " → \(verdict).\n")
+                }
+                continue
+            }
             guard let gName = c.group, let g = study.groups.first(where: { $0.name == gName }), let m = c.method else { continue }
             let sums = summaries(g)
             if let limit = c.maxTimeRatio { md += timeVerdict(sums, method: m, reference: c.comparedWith?.first, limit: limit); continue }
@@ -190,15 +200,13 @@ public struct StudyReport {
         try loss.write(to: "\(outputDirectory)/\(g.name)-train-loss.svg")
     }
 
-    func flatnessSection() throws -> String {
-        guard let spec = study.flatness else { return "" }
-        var md = "## Flatness (training loss along \(spec.directions) random filter-normalised directions, \(spec.images) training images)\n\n"
-        md += "| group / method | " + spec.alphas.map { String(format: "α = %g", $0) }.joined(separator: " | ") + " | rise at the ends |\n"
-        md += "|---|" + spec.alphas.map { _ in "---|" }.joined() + "---|\n"
+    /// Per finished method ("group/method"): the training loss at each α averaged over directions and seeds, and
+    /// the rise at the ends (mean loss at the two extreme α minus the loss at α = 0; lower = flatter).
+    func flatnessProfiles() throws -> [(name: String, means: [Double], rise: Double?)] {
+        guard let spec = study.flatness else { return [] }
         let zero = spec.alphas.firstIndex(of: 0)
         let ends = [spec.alphas.indices.min { spec.alphas[$0] < spec.alphas[$1] }!, spec.alphas.indices.max { spec.alphas[$0] < spec.alphas[$1] }!]
-        var rises: [(String, Double)] = []
-        var plot = SVGPlot(title: "Training loss around the final weights", xLabel: "α (filter-normalised step)", yLabel: "training loss", logY: true)
+        var out: [(name: String, means: [Double], rise: Double?)] = []
         for g in study.groups {
             for m in g.methods {
                 let profiles: [FlatnessProfile] = results.filter { $0.group == g.name && $0.method == m.name }.compactMap { r in
@@ -208,13 +216,24 @@ public struct StudyReport {
                 }
                 guard !profiles.isEmpty else { continue }
                 let means = spec.alphas.indices.map { j in profiles.map { $0.meanLosses[j] }.reduce(0, +) / Double(profiles.count) }
-                // Mean loss at the two extreme α minus the loss at α = 0 (lower = flatter).
-                let rise = zero.map { z in ends.map { means[$0] }.reduce(0, +) / 2 - means[z] }
-                if let rise { rises.append(("\(g.name)/\(m.name)", rise)) }
-                md += "| \(g.name) / \(m.name) | " + means.map { String(format: "%.4f", $0) }.joined(separator: " | ")
-                    + " | \(rise.map { String(format: "%.4f", $0) } ?? "–") |\n"
-                plot.series.append(.init(name: "\(g.name)/\(m.name)", points: zip(spec.alphas, means).map { ($0, $1) }))
+                out.append(("\(g.name)/\(m.name)", means, zero.map { z in ends.map { means[$0] }.reduce(0, +) / 2 - means[z] }))
             }
+        }
+        return out
+    }
+
+    func flatnessSection() throws -> String {
+        guard let spec = study.flatness else { return "" }
+        var md = "## Flatness (training loss along \(spec.directions) random filter-normalised directions, \(spec.images) training images)\n\n"
+        md += "| group / method | " + spec.alphas.map { String(format: "α = %g", $0) }.joined(separator: " | ") + " | rise at the ends |\n"
+        md += "|---|" + spec.alphas.map { _ in "---|" }.joined() + "---|\n"
+        var rises: [(String, Double)] = []
+        var plot = SVGPlot(title: "Training loss around the final weights", xLabel: "α (filter-normalised step)", yLabel: "training loss", logY: true)
+        for p in try flatnessProfiles() {
+            if let rise = p.rise { rises.append((p.name, rise)) }
+            md += "| \(p.name.replacingOccurrences(of: "/", with: " / ")) | " + p.means.map { String(format: "%.4f", $0) }.joined(separator: " | ")
+                + " | \(p.rise.map { String(format: "%.4f", $0) } ?? "–") |\n"
+            plot.series.append(.init(name: p.name, points: zip(spec.alphas, p.means).map { ($0, $1) }))
         }
         try plot.write(to: outputDirectory + "/flatness.svg")
         md += "\nMean over directions and seeds. A flatter minimum rises more slowly away from α = 0"

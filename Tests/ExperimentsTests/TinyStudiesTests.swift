@@ -56,7 +56,9 @@ struct TinyStudiesTests {
         if study.flatness != nil {
             #expect(md.contains("## Flatness"))
             #expect(FileManager.default.fileExists(atPath: out + "/flatness.svg"))
+            #expect(md.contains("**Ours:** flattest (smallest mean rise of the training loss at α = ±1): "))
         }
+        if name == "cost" { #expect(md.contains("ms/step = ") && md.contains("× sgdm-multistep")) }
         print("tiny \(name): \(results.count) cells in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 }
