@@ -122,7 +122,7 @@ public struct StudyReport {
                     ? "agrees (comparable): \(behind), within \(String(format: "%g", c.comparableWithin! * 100))% of it"
                 : !singleSeed && gap <= spread ? "within noise: \(behind), inside one std (\(String(format: "%.2f", spread)))"
                 : "does not agree at this scale: \(behind)"
-            if singleSeed { verdict += " (one seed: no spread measured, so differences of about a point are not evidence)" }
+            if singleSeed { verdict += " (one seed: no spread measured)" }
             md += "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
         }
         return md + "\n"
