@@ -38,7 +38,7 @@ extension Study {
                 "Hand-designed schedules are scaled to the epoch count: exponential decays to 1% of 0.1 by the end, multistep ×0.1 at ½ and ¾, SGDR restarts with t0 = epochs/7 and period doubling, plateau ×0.1 with patience epochs/20.",
                 "Adaptive baselines (Sources/Baselines): SGD-HD, SGDN-HD, Adam-HD (hypergradient descent), L4Mom, L4Adam (α = 0.15), RTHO on SGD-momentum; SGD-based from LR 0.1, Adam-based from 1e-3. " + (scale == .paper
                     ? "At paper scale each hyper-LR of the paper's grid {1e-3, …, 1e-7} is its own method (NAME-VALUE); the paper reports the best."
-                    : "At \(scale.rawValue) scale one hyper-LR each, the best of a reduced Fashion-MNIST sweep (docs/results/2026-11-30-baselines; one seed, 3 epochs): SGD-HD 1e-6, SGDN-HD 1e-4, Adam-HD 1e-7 — not re-tuned for CIFAR-10, so they may be off there. RTHO: 1e-5 with its LR kept in [0, 1] (our bounds), because the sweep's best 1e-4 diverged over 8 epochs (LR negative, then NaN loss) on both seeds."),
+                    : "At \(scale.rawValue) scale one hyper-LR each, the best of a reduced Fashion-MNIST sweep (docs/results/2026-11-30-baselines; one seed, 3 epochs): SGD-HD 1e-6, SGDN-HD 1e-4, Adam-HD 1e-7, RTHO 1e-4 — not re-tuned for CIFAR-10, so they may be off there. RTHO at 1e-4 diverged over 8 epochs on Fashion-MNIST (LR negative, then NaN loss) on both seeds, so `rtho-sgdm-bounded` adds RTHO at 1e-5 with its LR kept in [0, 1] (our bounds, not the paper's)."),
             ])
     }
 }

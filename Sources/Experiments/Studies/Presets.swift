@@ -148,16 +148,17 @@ extension Presets {
     /// from LR 0.1 and Adam-based ones from 1e-3 as the paper. At `paper` scale the hyper-LR grid; at `cpu`/`tiny`
     /// the best value of the reduced Fashion-MNIST sweep in docs/results/2026-11-30-baselines (one seed, 3 epochs;
     /// SGD-HD's values 1e-5…1e-7 were indistinguishable there). RTHO's best 3-epoch value (1e-4) diverged over 8 epochs on
-    /// both seeds of the image study (its LR went negative, then the loss NaN), so at `cpu`/`tiny` it runs with 1e-5
-    /// and its LR kept in [0, 1] — the bounds are ours, not the paper's (which reports RTHO unbounded).
+    /// both seeds of the image study (its LR went negative, then the loss NaN), so `cpu` adds `rtho-sgdm-bounded`: 1e-5
+    /// with its LR kept in [0, 1] — the bounds are ours, not the paper's (which reports RTHO unbounded).
     static func imageAdaptive(_ s: StudyScale) -> [MethodSpec] {
         adaptive("sgd-hd", kind: "hd", s, key: "hyperLR", grid: imageHyperLRGrid, reduced: 1e-6, overrides: RunOverrides(optimizer: .sgd), ["lr": 0.1])
             + adaptive("sgdn-hd", kind: "hd", s, key: "hyperLR", grid: imageHyperLRGrid, reduced: 1e-4, overrides: RunOverrides(optimizer: .nesterov), ["lr": 0.1])
             + adaptive("adam-hd", kind: "hd", s, key: "hyperLR", grid: imageHyperLRGrid, reduced: 1e-7, overrides: RunOverrides(optimizer: .adam), ["lr": 1e-3])
             + [MethodSpec(name: "l4-mom", kind: "l4", parameters: ["alpha": 0.15], overrides: RunOverrides(optimizer: .sgdm)),
                MethodSpec(name: "l4-adam", kind: "l4", parameters: ["alpha": 0.15], overrides: RunOverrides(optimizer: .adam))]
-            + adaptive("rtho-sgdm", kind: "rtho", s, key: "hyperLR", grid: imageHyperLRGrid, reduced: 1e-5, overrides: RunOverrides(optimizer: .sgdm),
-                       s == .paper ? ["lr": 0.1] : ["lr": 0.1, "minLR": 0, "maxLR": 1])
+            + adaptive("rtho-sgdm", kind: "rtho", s, key: "hyperLR", grid: imageHyperLRGrid, reduced: 1e-4, overrides: RunOverrides(optimizer: .sgdm), ["lr": 0.1])
+            + (s == .cpu ? [MethodSpec(name: "rtho-sgdm-bounded", kind: "rtho", parameters: ["lr": 0.1, "hyperLR": 1e-5, "minLR": 0, "maxLR": 1],
+                                       overrides: RunOverrides(optimizer: .sgdm))] : [])
     }
 
     /// Text adaptive baselines: SGD-HD and RTHO on SGD from LR 20, L4Adam (β1 = 0, as the paper's Adam). At `paper`
