@@ -37,12 +37,14 @@ public struct StudyReport {
     public func summaries(_ group: StudyGroup) -> [MethodSummary] {
         group.methods.map { m in
             let rs = results.filter { $0.group == group.name && $0.method == m.name }
-            let steps = rs.reduce(0) { $0 + $1.steps }
+            // Time only what was timed: the completed epochs (a cell that diverged inside its first epoch has none).
+            let timed = rs.filter { !$0.history.isEmpty }
+            let steps = timed.reduce(0) { $0 + ($1.history.last?.step ?? 0) }
             return MethodSummary(method: m.name, finished: rs.filter { $0.status == .finished }.count,
                                  diverged: rs.filter { $0.status == .diverged }.count,
                                  final: MeanStd(rs.compactMap(\.finalMetric)), best: MeanStd(rs.compactMap(\.bestMetric)),
-                                 trainSeconds: MeanStd(rs.map(\.trainSeconds)),
-                                 secondsPerStep: steps > 0 ? rs.reduce(0) { $0 + $1.trainSeconds } / Double(steps) : nil)
+                                 trainSeconds: MeanStd(timed.map(\.trainSeconds)),
+                                 secondsPerStep: steps > 0 ? timed.reduce(0) { $0 + $1.trainSeconds } / Double(steps) : nil)
         }
     }
 

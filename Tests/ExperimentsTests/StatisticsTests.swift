@@ -18,8 +18,8 @@ struct StatisticsTests {
     }
 
     /// An epoch record (EpochRecord has no public memberwise initialiser: built from its JSON).
-    func record(_ epoch: Int, accuracy: Double) -> EpochRecord {
-        try! decodeJSON(#"{"epoch": \#(epoch), "step": \#((epoch + 1) * 10), "learningRate": 0.1, "trainLoss": 1, "#
+    func record(_ epoch: Int, accuracy: Double, step: Int? = nil) -> EpochRecord {
+        try! decodeJSON(#"{"epoch": \#(epoch), "step": \#(step ?? (epoch + 1) * 10), "learningRate": 0.1, "trainLoss": 1, "#
                         + #""test": {"loss": 1, "accuracy": \#(accuracy), "count": 100}, "seconds": 2}"#)
     }
 
@@ -37,13 +37,16 @@ struct StatisticsTests {
                        trainSeconds: 2 * Double(accs.count), isText: false)
         }
         // a: finals 0.80, 0.90 (mean 85, std √50 = 7.07); bests 0.85, 0.90 (87.5 ± 3.54). b: finals 0.70, 0.72.
-        let results = [cell("a", 0, [0.5, 0.85, 0.80]), cell("a", 1, [0.6, 0.9]), cell("b", 0, [0.7]), cell("b", 1, [0.72])]
+        // A third seed of b diverged at step 7, inside its first epoch: counted as diverged, not timed (no epoch finished).
+        let early = CellResult(group: "g", method: "b", seed: 2, status: .diverged, description: [], history: [], steps: 7, trainSeconds: 0, isText: false)
+        let results = [cell("a", 0, [0.5, 0.85, 0.80]), cell("a", 1, [0.6, 0.9]), cell("b", 0, [0.7]), cell("b", 1, [0.72]), early]
         let dir = try TestData.temporaryDirectory("report")
         var report = StudyReport(study: study, results: results, outputDirectory: dir, command: "test")
         let s = report.summaries(study.groups[0])
         #expect(abs(s[0].final!.mean - 85) < 1e-9 && abs(s[0].final!.std - 50.0.squareRoot()) < 1e-9)
         #expect(abs(s[0].best!.mean - 87.5) < 1e-9 && abs(s[0].best!.std - 12.5.squareRoot()) < 1e-9)
         #expect(abs(s[1].final!.mean - 71) < 1e-9)
+        #expect(s[1].diverged == 1 && s[1].trainSeconds!.mean == 2 && abs(s[1].secondsPerStep! - 0.2) < 1e-12)
         #expect(s[0].trainSeconds!.mean == 5 && abs(s[0].secondsPerStep! - 0.2) < 1e-12)
         report.problems = [("g2", "data not found at /x")]
         try report.write()
@@ -68,7 +71,7 @@ struct StatisticsTests {
                                         PaperClaim(claim: "none", paper: "x", group: "g", method: "missing", comparedWith: ["plain"], maxTimeRatio: 1)])
         // plain: 4 s over 40 steps = 100 ms/step; meta: 25 s / 100 steps = 250 ms (2.5×); slow: 8 s / 20 steps = 400 ms (4×).
         func cell(_ m: String, steps: Int, seconds: Double) -> CellResult {
-            CellResult(group: "g", method: m, seed: 0, status: .finished, description: [], history: [record(0, accuracy: 0.5)],
+            CellResult(group: "g", method: m, seed: 0, status: .finished, description: [], history: [record(0, accuracy: 0.5, step: steps)],
                        steps: steps, trainSeconds: seconds, isText: false)
         }
         let dir = try TestData.temporaryDirectory("cost-report")
