@@ -103,6 +103,19 @@ void mlr_depthwise_backward_input(const float *dy, const float *w, const mlr_dw_
 /// dw [C, kh, kw] += Σ over output positions dy · x (added, not overwritten).
 void mlr_depthwise_backward_weight(const float *x, const float *dy, const mlr_dw_geometry *g, float *dw);
 
+// MARK: Convolution epilogue (epilogue.c): evaluation-mode fusion of bias, BatchNorm, residual and
+// ReLU into one pass over a convolution's output; AVX-512 or portable, bit-identical to each other and
+// to the separate passes (bias add, mlr_affine, residual add, mlr_clamp).
+
+/// `flags` bits of mlr_channel_epilogue.
+#define MLR_EPILOGUE_BIAS 1
+#define MLR_EPILOGUE_AFFINE 2
+/// y[i] = act(((x[i] + bias) · a + b) + r[i]): the bias add when flags has MLR_EPILOGUE_BIAS, the
+/// affine step when it has MLR_EPILOGUE_AFFINE, the residual add when r != NULL, then act as in
+/// mlr_affine (0 none, 1 ReLU, 2 ReLU6 with `upper`). Each step is rounded separately; y may equal x.
+void mlr_channel_epilogue(const float *x, float *y, long n, int flags, float bias, float a, float b,
+                          const float *r, int act, float upper);
+
 #ifdef __cplusplus
 }
 #endif
