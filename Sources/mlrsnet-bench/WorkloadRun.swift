@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NN
 import Tensor
 
 /// `mlrsnet-bench workload`: runs one model's training step, forward or eval-mode inference a fixed
@@ -22,6 +23,8 @@ struct WorkloadRun: ParsableCommand {
             throw ValidationError("unknown model '\(model)'; known: \(StepModel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard count >= 0 else { throw ValidationError("--count must be ≥ 0, got \(count)") }
+        // MLRSNET_IMPLICIT_CONV=0 switches the implicit-GEMM convolution forward off (A/B comparisons).
+        if ProcessInfo.processInfo.environment["MLRSNET_IMPLICIT_CONV"] == "0" { Conv2d.usesImplicitGEMM = false }
         let work = StepWorkload(m)
         let body: () -> Void
         switch what {

@@ -116,6 +116,24 @@ void mlr_depthwise_backward_weight(const float *x, const float *dy, const mlr_dw
 void mlr_channel_epilogue(const float *x, float *y, long n, int flags, float bias, float a, float b,
                           const float *r, int act, float upper);
 
+// MARK: Implicit-GEMM convolution (sgemm_conv.c): the column matrix packed straight from NCHW images.
+
+/// One group of a convolution over `images` images whose columns sit side by side: input image t, channel c
+/// at `x + t·image_stride + c·height·width`; columns ordered (t, oy, ox); rows (c, ki, kj) as im2col's.
+typedef struct {
+    long channels, height, width, out_height, out_width;
+    long kernel_height, kernel_width, stride_height, stride_width;
+    long pad_height, pad_width, dilation_height, dilation_width;
+    long images, image_stride;
+} mlr_conv_geometry;
+
+/// C[m × n] = A[m × k] · im2col(x)[k × n] (C overwritten; k = channels·kh·kw, n = images·Ho·Wo, A row-major
+/// with leading dimension lda), packing the GEMM's B slivers straight from the images instead of
+/// materialising the column matrix. Bit-identical to mlr_sgemm(0, 0, m, n, k, 1, A, lda, im2col, n, 0, C, ldc)
+/// (same K blocks, same FMA chain per element, zeros for the padding). Single-threaded. Returns 1 when done,
+/// 0 when the active kernel family has no implicit packer (then nothing was written: use im2col + mlr_sgemm).
+int mlr_sgemm_conv(long m, const float *A, long lda, const float *x, const mlr_conv_geometry *g, float *C, long ldc);
+
 #ifdef __cplusplus
 }
 #endif

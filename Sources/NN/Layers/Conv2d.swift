@@ -97,6 +97,10 @@ public final class Conv2d: Layer {
     /// Floats the per-chunk partial weight gradients may take together (32 MB) before the chunk
     /// count drops towards `minChunks` (matters only for very large layers, e.g. 640×640×3×3).
     public static let partialBudget = 1 << 23
+    /// Whether forward GEMMs pack their columns straight from the images (`implicitConvolutionGEMM`, when the
+    /// AVX-512 GEMM is active) instead of writing an im2col matrix first; the results are bit-identical
+    /// either way. A switch for benchmarks and tests.
+    nonisolated(unsafe) public static var usesImplicitGEMM = true
     /// Columns one GEMM should get when images are batched side by side.
     public static let targetColumns = 256
 
@@ -161,6 +165,7 @@ public final class Conv2d: Layer {
         let parts = Conv2d.chunkCount(batch: n, weightCount: weight.value.count)
         let biasValue = bias?.value
         let fused = epilogue != nil, act = epilogue?.activationCode ?? 0, upper = epilogue?.activation.upper ?? 0
+        let implicit = Conv2d.usesImplicitGEMM && implicitConvolutionAvailable
         x.withUnsafeBufferPointer { px in weight.value.withUnsafeBufferPointer { pw in
             y.withUnsafeMutableBufferPointer { py in withOptionalPointer(biasValue) { pb in
             withOptionalPointer(epilogue?.residual) { pr in withOptionalArray(epilogue?.scale) { psc in
@@ -184,33 +189,35 @@ public final class Conv2d: Layer {
                         return
                     }
                     let width = perGEMM * plane
-                    let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                    // The column matrix is needed only when the implicit GEMM is unavailable (allocated on first use).
+                    var col: UnsafeMutablePointer<Float>?
                     let ybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
                     defer { col?.deallocate(); ybuf?.deallocate() }
                     var first = images.lowerBound
                     while first < images.upperBound {
                         let count = min(perGEMM, images.upperBound - first), cols = count * plane
                         for gi in 0..<groups {
-                            let b: UnsafePointer<Float>
-                            if let col {
-                                for t in 0..<count {
-                                    im2col(xb + (first + t) * inImage + gi * cg * inPlane, g, col + t * plane, ld: cols)
-                                }
-                                b = UnsafePointer(col)
-                            } else {
-                                b = xb + first * inImage + gi * cg * inPlane
-                            }
                             let wg = wb + gi * og * kRows, chans = (gi * og)..<((gi + 1) * og)
+                            let xg = xb + first * inImage + gi * cg * inPlane
+                            // Y_g of these images: straight into the output planes (one image) or side by side
+                            // into ybuf (several).
+                            let yc = count == 1 ? yb + first * outImage + gi * og * plane : ybuf!, ldc = count == 1 ? plane : cols
+                            if direct {
+                                gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: xg, ldb: plane,
+                                     beta: 0, c: yc, ldc: ldc, parallel: false)
+                            } else if !(implicit && implicitConvolutionGEMM(m: og, a: wg, lda: kRows, x: xg, g, images: count,
+                                                                           imageStride: inImage, c: yc, ldc: ldc)) {
+                                let cb = col ?? UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                                col = cb
+                                for t in 0..<count { im2col(xg + t * inImage, g, cb + t * plane, ld: cols) }
+                                gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: cb, ldb: cols,
+                                     beta: 0, c: yc, ldc: ldc, parallel: false)
+                            }
                             if count == 1 {
-                                let yg = yb + first * outImage + gi * og * plane
-                                gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: b, ldb: plane,
-                                     beta: 0, c: yg, ldc: plane, parallel: false)
-                                if fused { finish(first, chans, src: yg, stride: plane, withBias: true) }
+                                if fused { finish(first, chans, src: yc, stride: plane, withBias: true) }
                             } else {
-                                // Y for `count` images side by side, then copied (or finished) into each image's planes.
+                                // Copied (or finished) from the side-by-side buffer into each image's planes.
                                 let yt = ybuf!
-                                gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: b, ldb: cols,
-                                     beta: 0, c: yt, ldc: cols, parallel: false)
                                 for t in 0..<count {
                                     if fused {
                                         finish(first + t, chans, src: yt + t * plane, stride: cols, withBias: true)
