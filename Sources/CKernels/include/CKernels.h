@@ -134,6 +134,14 @@ typedef struct {
 /// 0 when the active kernel family has no implicit packer (then nothing was written: use im2col + mlr_sgemm).
 int mlr_sgemm_conv(long m, const float *A, long lda, const float *x, const mlr_conv_geometry *g, float *C, long ldc);
 
+// MARK: Max pooling (maxpool.c)
+
+/// 2×2 stride-2 max pooling without padding of `planes` planes [height, width] into [height/2, width/2]
+/// (floor), with each output's winner index (ih·width + iw) in `argmax`: the semantics of the generic Swift
+/// kernel (row-major scan from −∞, greater or NaN replaces). Returns 1 when done, 0 when this CPU/thread
+/// has no fast path (nothing written).
+int mlr_maxpool2x2(const float *x, long planes, long height, long width, float *y, int *argmax);
+
 #ifdef __cplusplus
 }
 #endif
