@@ -82,6 +82,8 @@ void mlr_lane_sum_and_dot(const float *g, const float *x, long n, float mean, do
 /// y[i] = x[i]·a + b (two roundings), then max(·, 0) when act >= 1 and min(·, upper) when act == 2
 /// (identity / ReLU / ReLU6 fused into BatchNorm's output pass; NaN passes through).
 void mlr_affine(const float *x, float *y, long n, float a, float b, int act, float upper);
+/// d[i] += s[i] for i < n (one rounding per element; col2im's accumulation). d and s must not overlap.
+void mlr_add_inplace(float *d, const float *s, long n);
 /// dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3 (BatchNorm's input gradient per channel).
 void mlr_bn_input_grad(const float *x, const float *dy, float *dx, long n, float mean, float k1, float k2, float k3);
 
