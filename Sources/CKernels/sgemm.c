@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 // MARK: kernel selection
 
@@ -206,6 +209,16 @@ int mlr_sgemm_conv(long m, const float *A, long lda, const float *x, const mlr_c
     const long MC = impl->mc, NC = impl->nc;
     float *pa = grow(&buf_a, &cap_a, (size_t)((MC < mfull ? MC : mfull) * KC));
     float *pb = grow(&buf_b, &cap_b, (size_t)((NC < nfull ? NC : nfull) * KC));
+    // The images usually come from L3 or memory (the previous layer wrote the whole batch since): when they
+    // fit in half of L2, fetch them into L2 in address order first, which the packer's jumps between
+    // channel planes would not.
+    const long plane_floats = g->channels * g->height * g->width;
+    if (g->images * plane_floats <= 128 * 1024) {
+        for (long t = 0; t < g->images; t++) {
+            const char *base = (const char *)(x + t * g->image_stride);
+            for (long off = 0; off < plane_floats * (long)sizeof(float); off += 64) _mm_prefetch(base + off, _MM_HINT_T1);
+        }
+    }
     for (long ic = 0; ic < m; ic += MC) {
         const long mc = m - ic < MC ? m - ic : MC;
         for (long pc = 0; pc < k; pc += KC) {
