@@ -104,6 +104,11 @@ void mlr_depthwise_forward(const float *x, const float *w, const float *bias, co
 void mlr_depthwise_backward_input(const float *dy, const float *w, const mlr_dw_geometry *g, float *dx);
 /// dw [C, kh, kw] += Σ over output positions dy · x (added, not overwritten).
 void mlr_depthwise_backward_weight(const float *x, const float *dy, const mlr_dw_geometry *g, float *dw);
+/// Small planes (depthwise_small.c): the forward (output plane ≤ 256) and the input gradient (input plane ≤ 256)
+/// vectorised over the whole plane with AVX-512, bit-identical to the scalar references. Return 1 when done,
+/// 0 when not applicable (no AVX-512 on this thread, or a larger plane; nothing written).
+int mlr_depthwise_small_forward(const float *x, const float *w, const float *bias, const mlr_dw_geometry *g, float *y);
+int mlr_depthwise_small_backward_input(const float *dy, const float *w, const mlr_dw_geometry *g, float *dx);
 
 // MARK: Convolution epilogue (epilogue.c): evaluation-mode fusion of bias, BatchNorm, residual and
 // ReLU into one pass over a convolution's output; AVX-512 or portable, bit-identical to each other and
