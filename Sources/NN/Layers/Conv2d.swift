@@ -14,7 +14,9 @@ import Tensor
 /// each GEMM has about `targetColumns` columns (fewer, larger GEMMs: W is packed once per group
 /// of images rather than per image). 1×1 stride-1 unpadded convolutions on large planes use
 /// `X_g` itself as the column matrix; depthwise convolutions (groups == in == out) use a direct
-/// kernel instead of GEMMs with one output row.
+/// kernel instead of GEMMs with one output row. With the AVX-512 GEMM the forward never writes the
+/// column matrix: `implicitConvolutionGEMM` packs the GEMM's B slivers straight from the images
+/// (bit-identical; `usesImplicitGEMM`). The backward still builds it (dW and col2im need it).
 ///
 /// Parallelism and determinism: the batch is cut into `chunkCount` contiguous image chunks
 /// (a number that depends on N and the weight size only, never on the thread count), run as
