@@ -21,6 +21,11 @@ import Tensor
         Case(m: 7, c: 4, h: 5, w: 5, kh: 1, kw: 1, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, images: 5),       // 1×1 strided
         Case(m: 3, c: 1, h: 3, w: 3, kh: 5, kw: 5, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 2),       // all padding edges
         Case(m: 9, c: 5, h: 6, w: 40, kh: 3, kw: 3, sh: 1, sw: 2, ph: 0, pw: 2, dh: 1, dw: 1, images: 1),
+        // Rows of 32 (the lane-shift path): two K blocks on channel boundaries (k = 360), K blocks that split
+        // a channel (k = 279: the general path takes those slivers), two images, height stride and dilation.
+        Case(m: 8, c: 40, h: 32, w: 32, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 1),
+        Case(m: 3, c: 31, h: 32, w: 32, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 2),
+        Case(m: 4, c: 2, h: 20, w: 32, kh: 3, kw: 3, sh: 2, sw: 1, ph: 2, pw: 1, dh: 2, dw: 1, images: 3),
     ]
 
     @Test(arguments: cases)
