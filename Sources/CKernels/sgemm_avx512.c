@@ -263,32 +263,47 @@ TARGET void mlr_pack_b_conv_avx512(const float *x, const mlr_conv_geometry *g, l
         tap_capacity = taps * XNR;
     }
     conv_tap *table = tap_table;
-    // 3×3 windows sliding by 1 along rows of exactly 32 (W = Wo = 32, width padding 1): a sliver is one
-    // output row, and one input row's two vectors give all three column taps by lane shifts (valignd),
-    // the same values as the general path below.
-    const int row32 = W == 32 && Wo == 32 && XNR == 32 && kh == 3 && kw == 3 && sw == 1 && dw == 1 && g->pad_width == 1;
+    // 3×3 windows sliding by 1 along rows of exactly 32 or 16 (W = Wo, width padding 1): a sliver is one
+    // output row (32) or two (16), and one input row's vector(s) give all three column taps by lane shifts
+    // (valignd), the same values as the general path below.
+    const int rows_fit = (W == 32 || (W == 16 && plane % 32 == 0)) && Wo == W && XNR == 32 && kh == 3 && kw == 3
+        && sw == 1 && dw == 1 && g->pad_width == 1;
     for (long js = 0; js < nc; js += XNR, dst += XNR * kc) {
         const long nr = nc - js < XNR ? nc - js : XNR;
-        if (row32 && nr == XNR && (j0 + js) % 32 == 0 && p0 % 9 == 0 && kc % 9 == 0) {
-            const long col = j0 + js, t = col / plane, oy = (col % plane) / 32;
+        if (rows_fit && nr == XNR && (j0 + js) % 32 == 0 && p0 % 9 == 0 && kc % 9 == 0) {
+            const long col = j0 + js, t = col / plane, oy0 = (col % plane) / W;
             const __m512i z = _mm512_setzero_si512();
             for (long q = 0; q < kc / 9; q++) {
                 const float *xc = x + t * g->image_stride + (p0 / 9 + q) * inPlane;
                 for (long ki = 0; ki < 3; ki++) {
-                    const long iy = oy * sh - g->pad_height + ki * dh;
                     float *d = dst + (q * 9 + ki * 3) * XNR;
-                    if (iy < 0 || iy >= H) {
-                        for (int v = 0; v < 6; v++) _mm512_store_ps(d + 16 * v, _mm512_setzero_ps());
-                        continue;
+                    if (W == 32) {
+                        const long iy = oy0 * sh - g->pad_height + ki * dh;
+                        if (iy < 0 || iy >= H) {
+                            for (int v = 0; v < 6; v++) _mm512_store_ps(d + 16 * v, _mm512_setzero_ps());
+                            continue;
+                        }
+                        const __m512i lo = _mm512_castps_si512(_mm512_loadu_ps(xc + iy * W));
+                        const __m512i hi = _mm512_castps_si512(_mm512_loadu_ps(xc + iy * W + 16));
+                        _mm512_store_ps(d, _mm512_castsi512_ps(_mm512_alignr_epi32(lo, z, 15)));        // [0, r0 … r14]
+                        _mm512_store_ps(d + 16, _mm512_castsi512_ps(_mm512_alignr_epi32(hi, lo, 15)));  // [r15 … r30]
+                        _mm512_store_ps(d + 32, _mm512_castsi512_ps(lo));
+                        _mm512_store_ps(d + 48, _mm512_castsi512_ps(hi));
+                        _mm512_store_ps(d + 64, _mm512_castsi512_ps(_mm512_alignr_epi32(hi, lo, 1)));   // [r1 … r16]
+                        _mm512_store_ps(d + 80, _mm512_castsi512_ps(_mm512_alignr_epi32(z, hi, 1)));    // [r17 … r31, 0]
+                    } else {
+                        for (long v = 0; v < 2; v++) {   // output rows oy0 and oy0 + 1, one vector each
+                            const long iy = (oy0 + v) * sh - g->pad_height + ki * dh;
+                            if (iy < 0 || iy >= H) {
+                                for (int kj = 0; kj < 3; kj++) _mm512_store_ps(d + kj * XNR + 16 * v, _mm512_setzero_ps());
+                                continue;
+                            }
+                            const __m512i r = _mm512_castps_si512(_mm512_loadu_ps(xc + iy * W));
+                            _mm512_store_ps(d + 16 * v, _mm512_castsi512_ps(_mm512_alignr_epi32(r, z, 15)));        // [0, r0 … r14]
+                            _mm512_store_ps(d + XNR + 16 * v, _mm512_castsi512_ps(r));
+                            _mm512_store_ps(d + 2 * XNR + 16 * v, _mm512_castsi512_ps(_mm512_alignr_epi32(z, r, 1)));  // [r1 … r15, 0]
+                        }
                     }
-                    const __m512i lo = _mm512_castps_si512(_mm512_loadu_ps(xc + iy * W));
-                    const __m512i hi = _mm512_castps_si512(_mm512_loadu_ps(xc + iy * W + 16));
-                    _mm512_store_ps(d, _mm512_castsi512_ps(_mm512_alignr_epi32(lo, z, 15)));        // [0, r0 … r14]
-                    _mm512_store_ps(d + 16, _mm512_castsi512_ps(_mm512_alignr_epi32(hi, lo, 15)));  // [r15 … r30]
-                    _mm512_store_ps(d + 32, _mm512_castsi512_ps(lo));
-                    _mm512_store_ps(d + 48, _mm512_castsi512_ps(hi));
-                    _mm512_store_ps(d + 64, _mm512_castsi512_ps(_mm512_alignr_epi32(hi, lo, 1)));   // [r1 … r16]
-                    _mm512_store_ps(d + 80, _mm512_castsi512_ps(_mm512_alignr_epi32(z, hi, 1)));    // [r17 … r31, 0]
                 }
             }
             continue;

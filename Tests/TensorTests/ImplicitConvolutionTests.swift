@@ -26,6 +26,11 @@ import Tensor
         Case(m: 8, c: 40, h: 32, w: 32, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 1),
         Case(m: 3, c: 31, h: 32, w: 32, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 2),
         Case(m: 4, c: 2, h: 20, w: 32, kh: 3, kw: 3, sh: 2, sw: 1, ph: 2, pw: 1, dh: 2, dw: 1, images: 3),
+        // Rows of 16 (two per sliver): ResNet-20's second stage with a second image, 16×6 planes (three
+        // slivers each), and 16×5 planes (80 columns, not a multiple of 32: the general path).
+        Case(m: 32, c: 32, h: 16, w: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 2),
+        Case(m: 5, c: 3, h: 6, w: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 3),
+        Case(m: 5, c: 3, h: 5, w: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, images: 3),
     ]
 
     @Test(arguments: cases)
