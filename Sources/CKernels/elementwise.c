@@ -176,6 +176,17 @@ T512 static void bn_dx_avx512(const float *x, const float *dy, float *dx, long n
 }
 #endif
 
+#if defined(__x86_64__)
+T512 static void add_inplace_avx512(float *d, const float *s, long n) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(d + i, _mm512_add_ps(_mm512_loadu_ps(d + i), _mm512_loadu_ps(s + i)));
+    if (i < n) {
+        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(d + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, d + i), _mm512_maskz_loadu_ps(m, s + i)));
+    }
+}
+#endif
+
 // MARK: dispatch
 
 // Per-thread switch to the portable path (tests compare the two on the calling thread).
@@ -248,4 +259,11 @@ void mlr_bn_input_grad(const float *x, const float *dy, float *dx, long n, float
     if (use_avx512()) { bn_dx_avx512(x, dy, dx, n, mean, k1, k2, k3); return; }
 #endif
     bn_dx_portable(x, dy, dx, n, mean, k1, k2, k3);
+}
+
+void mlr_add_inplace(float *d, const float *s, long n) {
+#if defined(__x86_64__)
+    if (use_avx512()) { add_inplace_avx512(d, s, n); return; }
+#endif
+    for (long i = 0; i < n; i++) d[i] = d[i] + s[i];
 }

@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 // MARK: kernel selection
 
@@ -185,4 +188,59 @@ void mlr_sgemm_with(mlr_gemm_kernel kind, int transA, int transB, long m, long n
             }
         }
     }
+}
+
+// MARK: implicit-GEMM convolution
+
+int mlr_sgemm_conv(long m, const float *A, long lda, const float *x, const mlr_conv_geometry *g, float *C, long ldc) {
+#if defined(__x86_64__)
+    if (mlr_gemm_active() != MLR_GEMM_AVX512 || !cpu_has(MLR_GEMM_AVX512)) return 0;
+    const mlr_gemm_impl *impl = &mlr_gemm_impl_avx512;
+    const long k = g->channels * g->kernel_height * g->kernel_width;
+    const long n = g->images * g->out_height * g->out_width;
+    if (m <= 0 || n <= 0) return 1;
+    if (k <= 0) { scale_c(m, n, 0, C, ldc); return 1; }
+    const long MR = impl->mr, NR = impl->nr;
+    // The same K blocks, panels and tiles as mlr_sgemm_with (so the same FMA chain per element); B is
+    // always packed, from the images.
+    const long kblocks = (k + impl->kc - 1) / impl->kc;
+    const long KC = (k + kblocks - 1) / kblocks;
+    const long mfull = round_up(m, MR), nfull = round_up(n, NR);
+    const long MC = impl->mc, NC = impl->nc;
+    float *pa = grow(&buf_a, &cap_a, (size_t)((MC < mfull ? MC : mfull) * KC));
+    float *pb = grow(&buf_b, &cap_b, (size_t)((NC < nfull ? NC : nfull) * KC));
+    // The images usually come from L3 or memory (the previous layer wrote the whole batch since): when they
+    // fit in half of L2, fetch them into L2 in address order first, which the packer's jumps between
+    // channel planes would not.
+    const long plane_floats = g->channels * g->height * g->width;
+    if (g->images * plane_floats <= 128 * 1024) {
+        for (long t = 0; t < g->images; t++) {
+            const char *base = (const char *)(x + t * g->image_stride);
+            for (long off = 0; off < plane_floats * (long)sizeof(float); off += 64) _mm_prefetch(base + off, _MM_HINT_T1);
+        }
+    }
+    for (long ic = 0; ic < m; ic += MC) {
+        const long mc = m - ic < MC ? m - ic : MC;
+        for (long pc = 0; pc < k; pc += KC) {
+            const long kc = k - pc < KC ? k - pc : KC;
+            const float beta_k = pc == 0 ? 0.0f : 1.0f;
+            for (long jc = 0; jc < n; jc += NC) {
+                const long nc = n - jc < NC ? n - jc : NC;
+                mlr_pack_b_conv_avx512(x, g, pc, jc, kc, nc, pb);
+                for (long ir = 0; ir < mc; ir += MR) {
+                    const long mr = mc - ir < MR ? mc - ir : MR;
+                    if (jc == 0) impl->pack_a(0, A, lda, ic + ir, pc, mr, kc, pa + ir * kc);
+                    for (long jr = 0; jr < nc; jr += NR) {
+                        const long nr = nc - jr < NR ? nc - jr : NR;
+                        impl->kernel(kc, pa + ir * kc, pb + jr * kc, 0, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, 1.0f, beta_k);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+#else
+    (void)m; (void)A; (void)lda; (void)x; (void)g; (void)C; (void)ldc;
+    return 0;
+#endif
 }

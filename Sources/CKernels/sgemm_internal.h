@@ -39,6 +39,12 @@ extern const mlr_gemm_impl mlr_gemm_impl_avx2;
 extern const mlr_gemm_impl mlr_gemm_impl_avx512;
 #endif
 
+#if defined(__x86_64__)
+/// AVX-512 family: packs rows p0 ..< p0+kc, columns j0 ..< j0+nc of the implicit column matrix of `g`
+/// (see mlr_sgemm_conv) into the family's kc×NR slivers, zero-padded like pack_b.
+void mlr_pack_b_conv_avx512(const float *x, const mlr_conv_geometry *g, long p0, long j0, long kc, long nc, float *dst);
+#endif
+
 /// Compile-time repetition X(0) X(1) ... X(N-1), used to unroll micro-kernels explicitly so that
 /// accumulators live in registers even where the compiler would not fully unroll a loop.
 #define MLR_CAT_(a, b) a##b

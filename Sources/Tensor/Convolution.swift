@@ -1,3 +1,5 @@
+import CKernels
+
 /// Convolution kernels over raw buffers, one NCHW image at a time: im2col / col2im (the lowering
 /// that turns a convolution into a GEMM) and a direct depthwise convolution (where a GEMM would
 /// have a single output row per channel). The layer `NN.Conv2d` drives them.
@@ -178,7 +180,7 @@ public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, _ x: UnsafeMu
                         let gapRows = ohValid.count - 1, oh0 = ohValid.lowerBound
                         let gapBase = d + oh0 * wo + hi
                         for t in 0..<gap { for q in 0..<gapRows { keep[t * gapRows + q] = gapBase[q * wo + t] } }
-                        for t in first..<end { d[t] += src[t] }
+                        mlr_add_inplace(d + first, src + first, end - first)   // 16 lanes (Swift here: 4)
                         for t in 0..<gap { for q in 0..<gapRows { gapBase[q * wo + t] = keep[t * gapRows + q] } }
                         continue
                     }
@@ -186,7 +188,7 @@ public func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, _ x: UnsafeMu
                         let s = src + oh * wo + lo
                         let d = xc + (oh * sh + rowOffset) * W + (lo * sw + colOffset)
                         switch sw {
-                        case 1: for t in 0..<n { d[t] += s[t] }
+                        case 1: mlr_add_inplace(d, s, n)
                         case 2: for t in 0..<n { d[2 * t] += s[t] }
                         default: for t in 0..<n { d[t * sw] += s[t] }
                         }

@@ -36,8 +36,12 @@ extension ConvGeometry {
 public func depthwiseConv2dForward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, _ g: ConvGeometry,
                                    _ y: UnsafeMutablePointer<Float>, path: DepthwisePath = .automatic) {
-    guard path.usesKernel(g) else { return depthwiseConv2dForwardReference(x, weight: w, bias: bias, g, y) }
     var cg = g.depthwiseC
+    guard path.usesKernel(g) else {
+        // Narrow outputs: the whole-plane kernel for small planes, else the scalar reference (both exact).
+        if mlr_depthwise_small_forward(x, w, bias, &cg, y) != 0 { return }
+        return depthwiseConv2dForwardReference(x, weight: w, bias: bias, g, y)
+    }
     mlr_depthwise_forward(x, w, bias, &cg, y)
 }
 
@@ -46,8 +50,11 @@ public func depthwiseConv2dForward(_ x: UnsafePointer<Float>, weight w: UnsafePo
 public func depthwiseConv2dBackwardInput(_ dy: UnsafePointer<Float>, weight w: UnsafePointer<Float>,
                                          _ g: ConvGeometry, _ dx: UnsafeMutablePointer<Float>,
                                          path: DepthwisePath = .automatic) {
-    guard path.usesKernel(g) else { return depthwiseConv2dBackwardInputReference(dy, weight: w, g, dx) }
     var cg = g.depthwiseC
+    guard path.usesKernel(g) else {
+        if mlr_depthwise_small_backward_input(dy, w, &cg, dx) != 0 { return }
+        return depthwiseConv2dBackwardInputReference(dy, weight: w, g, dx)
+    }
     mlr_depthwise_backward_input(dy, w, &cg, dx)
 }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Pooling kernels over raw buffers of `g.channels` contiguous planes `[H, W]` (any run of the
 /// N·C planes of an NCHW tensor), forward and backward, with PyTorch's semantics (floor output
 /// size, no ceil mode). The layers `MaxPool2d`, `AvgPool2d` and `GlobalAvgPool2d` drive them.
@@ -7,8 +9,16 @@
 /// maximum in row-major window order and NaN wins (as in PyTorch). Every window must hold at least
 /// one real pixel (guaranteed when padding ≤ effective kernel / 2). `x [P, H, W]`, `y` and
 /// `argmax [P, Ho, Wo]` (overwritten).
+///
+/// 2×2 windows with stride 2 and no padding or dilation (the common case) run a 16-lane AVX-512 kernel
+/// (`CKernels/maxpool.c`) with the same semantics, bit for bit, when the CPU has it.
 public func maxPool2dForward(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ y: UnsafeMutablePointer<Float>,
                              argmax: UnsafeMutablePointer<Int32>) {
+    if g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2
+        && g.padHeight == 0 && g.padWidth == 0 && g.dilationHeight == 1 && g.dilationWidth == 1
+        && mlr_maxpool2x2(x, g.channels, g.height, g.width, y, argmax) != 0 {
+        return
+    }
     let H = g.height, W = g.width, ho = g.outHeight, wo = g.outWidth, plane = g.outputPlane
     let dh = g.dilationHeight, dw = g.dilationWidth
     for p in 0..<g.channels {

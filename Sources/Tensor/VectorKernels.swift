@@ -50,6 +50,18 @@ public enum VectorKernels {
         mlr_affine(x, y, count, a, b, clamp ? (upper == nil ? 1 : 2) : 0, upper ?? 0)
     }
 
+    /// `y[i] = act(((x[i] + bias)·a + b) + r[i])`, each step rounded separately and each optional: the
+    /// bias add when `bias` is given, the affine step when `scale` is given (`a`, `b` = `scale`), the
+    /// residual add when `residual` is given; `activation` 0 = none, 1 = ReLU, 2 = ReLU6 (`upper`).
+    /// Bit-identical to the separate passes (a convolution's bias add, `affine`, `Tensor.addScaled`,
+    /// `clamp`). `y` may equal `x`.
+    public static func channelEpilogue(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+                                       bias: Float?, scale: (a: Float, b: Float)?, residual: UnsafePointer<Float>?,
+                                       activation: Int32, upper: Float) {
+        let flags = (bias != nil ? MLR_EPILOGUE_BIAS : 0) | (scale != nil ? MLR_EPILOGUE_AFFINE : 0)
+        mlr_channel_epilogue(x, y, count, flags, bias ?? 0, scale?.a ?? 1, scale?.b ?? 0, residual, activation, upper)
+    }
+
     /// `dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3`.
     public static func batchNormInputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                                          _ dx: UnsafeMutablePointer<Float>, count: Int, mean: Float,

@@ -82,6 +82,8 @@ void mlr_lane_sum_and_dot(const float *g, const float *x, long n, float mean, do
 /// y[i] = x[i]·a + b (two roundings), then max(·, 0) when act >= 1 and min(·, upper) when act == 2
 /// (identity / ReLU / ReLU6 fused into BatchNorm's output pass; NaN passes through).
 void mlr_affine(const float *x, float *y, long n, float a, float b, int act, float upper);
+/// d[i] += s[i] for i < n (one rounding per element; col2im's accumulation). d and s must not overlap.
+void mlr_add_inplace(float *d, const float *s, long n);
 /// dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3 (BatchNorm's input gradient per channel).
 void mlr_bn_input_grad(const float *x, const float *dy, float *dx, long n, float mean, float k1, float k2, float k3);
 
@@ -102,6 +104,50 @@ void mlr_depthwise_forward(const float *x, const float *w, const float *bias, co
 void mlr_depthwise_backward_input(const float *dy, const float *w, const mlr_dw_geometry *g, float *dx);
 /// dw [C, kh, kw] += Σ over output positions dy · x (added, not overwritten).
 void mlr_depthwise_backward_weight(const float *x, const float *dy, const mlr_dw_geometry *g, float *dw);
+/// Small planes (depthwise_small.c): the forward (output plane ≤ 256) and the input gradient (input plane ≤ 256)
+/// vectorised over the whole plane with AVX-512, bit-identical to the scalar references. Return 1 when done,
+/// 0 when not applicable (no AVX-512 on this thread, or a larger plane; nothing written).
+int mlr_depthwise_small_forward(const float *x, const float *w, const float *bias, const mlr_dw_geometry *g, float *y);
+int mlr_depthwise_small_backward_input(const float *dy, const float *w, const mlr_dw_geometry *g, float *dx);
+
+// MARK: Convolution epilogue (epilogue.c): evaluation-mode fusion of bias, BatchNorm, residual and
+// ReLU into one pass over a convolution's output; AVX-512 or portable, bit-identical to each other and
+// to the separate passes (bias add, mlr_affine, residual add, mlr_clamp).
+
+/// `flags` bits of mlr_channel_epilogue.
+#define MLR_EPILOGUE_BIAS 1
+#define MLR_EPILOGUE_AFFINE 2
+/// y[i] = act(((x[i] + bias) · a + b) + r[i]): the bias add when flags has MLR_EPILOGUE_BIAS, the
+/// affine step when it has MLR_EPILOGUE_AFFINE, the residual add when r != NULL, then act as in
+/// mlr_affine (0 none, 1 ReLU, 2 ReLU6 with `upper`). Each step is rounded separately; y may equal x.
+void mlr_channel_epilogue(const float *x, float *y, long n, int flags, float bias, float a, float b,
+                          const float *r, int act, float upper);
+
+// MARK: Implicit-GEMM convolution (sgemm_conv.c): the column matrix packed straight from NCHW images.
+
+/// One group of a convolution over `images` images whose columns sit side by side: input image t, channel c
+/// at `x + t·image_stride + c·height·width`; columns ordered (t, oy, ox); rows (c, ki, kj) as im2col's.
+typedef struct {
+    long channels, height, width, out_height, out_width;
+    long kernel_height, kernel_width, stride_height, stride_width;
+    long pad_height, pad_width, dilation_height, dilation_width;
+    long images, image_stride;
+} mlr_conv_geometry;
+
+/// C[m × n] = A[m × k] · im2col(x)[k × n] (C overwritten; k = channels·kh·kw, n = images·Ho·Wo, A row-major
+/// with leading dimension lda), packing the GEMM's B slivers straight from the images instead of
+/// materialising the column matrix. Bit-identical to mlr_sgemm(0, 0, m, n, k, 1, A, lda, im2col, n, 0, C, ldc)
+/// (same K blocks, same FMA chain per element, zeros for the padding). Single-threaded. Returns 1 when done,
+/// 0 when the active kernel family has no implicit packer (then nothing was written: use im2col + mlr_sgemm).
+int mlr_sgemm_conv(long m, const float *A, long lda, const float *x, const mlr_conv_geometry *g, float *C, long ldc);
+
+// MARK: Max pooling (maxpool.c)
+
+/// 2×2 stride-2 max pooling without padding of `planes` planes [height, width] into [height/2, width/2]
+/// (floor), with each output's winner index (ih·width + iw) in `argmax`: the semantics of the generic Swift
+/// kernel (row-major scan from −∞, greater or NaN replaces). Returns 1 when done, 0 when this CPU/thread
+/// has no fast path (nothing written).
+int mlr_maxpool2x2(const float *x, long planes, long height, long width, float *y, int *argmax);
 
 #ifdef __cplusplus
 }

@@ -140,6 +140,31 @@ public class BatchNorm: Layer {
         return y
     }
 
+    /// Records `y` as the output of a forward that a convolution's epilogue ran for this layer (evaluation
+    /// mode): `activationPattern` then describes it. Drops the input cache, so a `backward` must be
+    /// preceded by a real `forward` (the models replay one).
+    func recordFusedForward(output y: Tensor) {
+        input = nil
+        fusedOutput = activation != .identity ? y : nil
+    }
+
+    /// The evaluation-mode per-channel affine map `y = x·a + b`: `a = γ·invstd`, `b = β − mean·a` with
+    /// `invstd = 1/√(running_var + eps)` (in Double, rounded once) and `mean = running_mean` — the exact
+    /// values `forward` uses in evaluation mode. `[channels]` each.
+    public func evaluationAffine() -> (scale: [Float], shift: [Float]) {
+        var a = [Float](repeating: 0, count: channels), b = [Float](repeating: 0, count: channels)
+        runningMean.value.withUnsafeBufferPointer { rm in runningVar.value.withUnsafeBufferPointer { rv in
+            weight.value.withUnsafeBufferPointer { pg in bias.value.withUnsafeBufferPointer { pb in
+                for ch in 0..<channels {
+                    let invStd = Float(1 / (Double(rv[ch]) + Double(eps)).squareRoot())
+                    a[ch] = pg[ch] * invStd
+                    b[ch] = pb[ch] - rm[ch] * a[ch]
+                }
+            } }
+        } }
+        return (a, b)
+    }
+
     private func updateRunningStatistics(mean: [Float], biasedVariance: [Double], count m: Int) {
         numBatchesTracked.value[flat: 0] += 1
         let factor = Double(momentum ?? 1 / numBatchesTracked.value[flat: 0])

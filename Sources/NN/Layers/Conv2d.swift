@@ -14,7 +14,9 @@ import Tensor
 /// each GEMM has about `targetColumns` columns (fewer, larger GEMMs: W is packed once per group
 /// of images rather than per image). 1×1 stride-1 unpadded convolutions on large planes use
 /// `X_g` itself as the column matrix; depthwise convolutions (groups == in == out) use a direct
-/// kernel instead of GEMMs with one output row.
+/// kernel instead of GEMMs with one output row. With the AVX-512 GEMM the forward never writes the
+/// column matrix: `implicitConvolutionGEMM` packs the GEMM's B slivers straight from the images
+/// (bit-identical; `usesImplicitGEMM`). The backward still builds it (dW and col2im need it).
 ///
 /// Parallelism and determinism: the batch is cut into `chunkCount` contiguous image chunks
 /// (a number that depends on N and the weight size only, never on the thread count), run as
@@ -22,7 +24,10 @@ import Tensor
 /// accumulated per chunk into partial buffers and summed in chunk order, so results are
 /// bit-identical for any thread count.
 ///
-/// Memory: only the input is cached for backward; columns are recomputed there (caching them
+/// `forward(_:epilogue:)` (evaluation mode only) applies a following BatchNorm, residual add and ReLU to
+/// each output plane while it is in cache and caches nothing (see `ConvEpilogue`).
+///
+/// Memory: only the input is cached for backward (training mode); columns are recomputed there (caching them
 /// would cost `kh·kw` times the input, GBs for a batch of 128). Each part allocates its column
 /// scratch buffer once per call and reuses it for all its images and groups.
 public final class Conv2d: Layer {
@@ -94,6 +99,10 @@ public final class Conv2d: Layer {
     /// Floats the per-chunk partial weight gradients may take together (32 MB) before the chunk
     /// count drops towards `minChunks` (matters only for very large layers, e.g. 640×640×3×3).
     public static let partialBudget = 1 << 23
+    /// Whether forward GEMMs pack their columns straight from the images (`implicitConvolutionGEMM`, when the
+    /// AVX-512 GEMM is active) instead of writing an im2col matrix first; the results are bit-identical
+    /// either way. A switch for benchmarks and tests.
+    nonisolated(unsafe) public static var usesImplicitGEMM = true
     /// Columns one GEMM should get when images are batched side by side.
     public static let targetColumns = 256
 
@@ -120,11 +129,35 @@ public final class Conv2d: Layer {
                             stride: stride, padding: padding, dilation: dilation, op: op)
     }
 
+    /// Caches the input (a reference, no copy) for `backward`, in both modes.
     public func forward(_ x: Tensor) -> Tensor {
+        input = x
+        return convolve(x, epilogue: nil)
+    }
+
+    /// Evaluation-mode forward with `epilogue` (a following BatchNorm, residual add and activation) applied
+    /// to each output plane in the same pass; bit-identical to `forward` followed by those layers. Caches
+    /// nothing. Only in evaluation mode (`isTraining == false`): the fused output has no backward here.
+    /// `epilogue.scale`/`shift` must have `outChannels` values and `residual` the output's shape.
+    public func forward(_ x: Tensor, epilogue: ConvEpilogue) -> Tensor {
+        precondition(!isTraining, "Conv2d.forward(_:epilogue:) is for evaluation mode only (isTraining is true)")
+        input = nil
+        return convolve(x, epilogue: epilogue)
+    }
+
+    /// The convolution (+ bias), then `epilogue` when given.
+    private func convolve(_ x: Tensor, epilogue: ConvEpilogue?) -> Tensor {
         let g = groupGeometry(x.shape, op: "Conv2d.forward")
         let n = x.shape[0]
-        input = x
         var y = Tensor(uninitializedShape: [n, outChannels, g.outHeight, g.outWidth])
+        if let e = epilogue {
+            if let sc = e.scale {
+                precondition(sc.count == outChannels, "Conv2d.forward: epilogue has \(sc.count) channels, the layer \(outChannels)")
+            }
+            if let r = e.residual {
+                precondition(r.shape == y.shape, "Conv2d.forward: epilogue residual \(r.shape) ≠ output shape \(y.shape)")
+            }
+        }
         let groups = groups, outChannels = outChannels, cg = g.channels, og = outChannels / groups
         let kRows = g.columnRows, plane = g.outputPlane, inPlane = g.inputPlane
         let inImage = inChannels * inPlane, outImage = outChannels * plane
@@ -133,50 +166,71 @@ public final class Conv2d: Layer {
         let direct = isPointwise && perGEMM == 1   // X_g is its own column matrix
         let parts = Conv2d.chunkCount(batch: n, weightCount: weight.value.count)
         let biasValue = bias?.value
+        let fused = epilogue != nil, act = epilogue?.activationCode ?? 0, upper = epilogue?.activation.upper ?? 0
+        let implicit = Conv2d.usesImplicitGEMM && implicitConvolutionAvailable
         x.withUnsafeBufferPointer { px in weight.value.withUnsafeBufferPointer { pw in
             y.withUnsafeMutableBufferPointer { py in withOptionalPointer(biasValue) { pb in
+            withOptionalPointer(epilogue?.residual) { pr in withOptionalArray(epilogue?.scale) { psc in
+            withOptionalArray(epilogue?.shift) { psh in
                 let xb = px.baseAddress!, wb = pw.baseAddress!, yb = py.baseAddress!
+                /// The epilogue over channels `chans` of image `img`, reading from `src` (channel stride `stride`).
+                func finish(_ img: Int, _ chans: Range<Int>, src: UnsafePointer<Float>, stride: Int, withBias: Bool) {
+                    applyEpilogue(activation: act, upper: upper, scale: psc, shift: psh, bias: withBias ? pb : nil,
+                                  residual: pr.map { $0 + img * outImage }, channels: chans, plane: plane,
+                                  src: src, srcStride: stride, dst: yb + img * outImage)
+                }
                 pool.run(parts: parts) { part in
                     let images = Conv2d.chunk(part, of: parts, batch: n)
                     if depthwise {
                         for img in images {
                             depthwiseConv2dForward(xb + img * inImage, weight: wb, bias: pb, gAll, yb + img * outImage)
+                            if fused {   // the bias is already in
+                                finish(img, 0..<outChannels, src: yb + img * outImage, stride: plane, withBias: false)
+                            }
                         }
                         return
                     }
                     let width = perGEMM * plane
-                    let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                    // The column matrix is needed only when the implicit GEMM is unavailable (allocated on first use).
+                    var col: UnsafeMutablePointer<Float>?
                     let ybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
                     defer { col?.deallocate(); ybuf?.deallocate() }
                     var first = images.lowerBound
                     while first < images.upperBound {
                         let count = min(perGEMM, images.upperBound - first), cols = count * plane
                         for gi in 0..<groups {
-                            let b: UnsafePointer<Float>
-                            if let col {
-                                for t in 0..<count {
-                                    im2col(xb + (first + t) * inImage + gi * cg * inPlane, g, col + t * plane, ld: cols)
-                                }
-                                b = UnsafePointer(col)
-                            } else {
-                                b = xb + first * inImage + gi * cg * inPlane
+                            let wg = wb + gi * og * kRows, chans = (gi * og)..<((gi + 1) * og)
+                            let xg = xb + first * inImage + gi * cg * inPlane
+                            // Y_g of these images: straight into the output planes (one image) or side by side
+                            // into ybuf (several).
+                            let yc = count == 1 ? yb + first * outImage + gi * og * plane : ybuf!, ldc = count == 1 ? plane : cols
+                            if direct {
+                                gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: xg, ldb: plane,
+                                     beta: 0, c: yc, ldc: ldc, parallel: false)
+                            } else if !(implicit && implicitConvolutionGEMM(m: og, a: wg, lda: kRows, x: xg, g, images: count,
+                                                                           imageStride: inImage, c: yc, ldc: ldc)) {
+                                let cb = col ?? UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                                col = cb
+                                for t in 0..<count { im2col(xg + t * inImage, g, cb + t * plane, ld: cols) }
+                                gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: cb, ldb: cols,
+                                     beta: 0, c: yc, ldc: ldc, parallel: false)
                             }
-                            let wg = wb + gi * og * kRows
                             if count == 1 {
-                                gemm(transA: false, transB: false, m: og, n: plane, k: kRows, a: wg, lda: kRows, b: b, ldb: plane,
-                                     beta: 0, c: yb + first * outImage + gi * og * plane, ldc: plane, parallel: false)
+                                if fused { finish(first, chans, src: yc, stride: plane, withBias: true) }
                             } else {
-                                // Y for `count` images side by side, then copied to each image's planes.
+                                // Copied (or finished) from the side-by-side buffer into each image's planes.
                                 let yt = ybuf!
-                                gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: b, ldb: cols,
-                                     beta: 0, c: yt, ldc: cols, parallel: false)
                                 for t in 0..<count {
-                                    let dst = yb + (first + t) * outImage + gi * og * plane
-                                    for o in 0..<og { (dst + o * plane).update(from: yt + o * cols + t * plane, count: plane) }
+                                    if fused {
+                                        finish(first + t, chans, src: yt + t * plane, stride: cols, withBias: true)
+                                    } else {
+                                        let dst = yb + (first + t) * outImage + gi * og * plane
+                                        for o in 0..<og { (dst + o * plane).update(from: yt + o * cols + t * plane, count: plane) }
+                                    }
                                 }
                             }
                         }
-                        if let pb {
+                        if let pb, !fused {
                             for img in first..<(first + count) {
                                 for o in 0..<outChannels {
                                     let v = pb[o], yo = yb + img * outImage + o * plane
@@ -187,13 +241,16 @@ public final class Conv2d: Layer {
                         first += count
                     }
                 }
+            } } }
             } }
         } }
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let x = input else { preconditionFailure("Conv2d.backward: called before forward") }
+        guard let x = input else {
+            preconditionFailure("Conv2d.backward: no cached forward (called before forward, or after forward(_:epilogue:), which caches nothing)")
+        }
         let g = groupGeometry(x.shape, op: "Conv2d.backward")
         let n = x.shape[0]
         precondition(dy.shape == [n, outChannels, g.outHeight, g.outWidth],
@@ -312,4 +369,11 @@ public final class Conv2d: Layer {
 private func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let t else { return body(nil) }
     return t.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Calls `body` with a pointer to `a`'s elements, or with nil when `a` is nil.
+@inline(__always)
+private func withOptionalArray<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let a else { return body(nil) }
+    return a.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -19,6 +19,10 @@ public final class ReLU: Layer {
         return y
     }
 
+    /// Records `y` as this layer's output when a fused kernel computed it instead of `forward` (keeps
+    /// `activationPattern` about the most recent forward; a reference, no copy).
+    func recordFusedOutput(_ y: Tensor) { output = y }
+
     public func backward(_ dy: Tensor) -> Tensor {
         guard let y = output else { preconditionFailure("ReLU.backward: called before forward") }
         precondition(dy.shape == y.shape, "ReLU.backward: gradient shape \(dy.shape) ≠ forward output shape \(y.shape)")
@@ -42,6 +46,9 @@ public final class ReLU6: Layer {
         output = y
         return y
     }
+
+    /// Records `y` as this layer's output when a fused kernel computed it instead of `forward`.
+    func recordFusedOutput(_ y: Tensor) { output = y }
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let y = output else { preconditionFailure("ReLU6.backward: called before forward") }

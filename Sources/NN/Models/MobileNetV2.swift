@@ -47,7 +47,17 @@ public final class InvertedResidual: Layer {
         usesResidual = stride == 1 && inChannels == outChannels
     }
 
+    /// The input of the most recent evaluation-mode forward, which ran fused and cached nothing else; a
+    /// `backward` after it first replays the layer-by-layer forward from this input (the same output, bit
+    /// for bit) so that the layers hold their caches. nil after a training-mode forward.
+    private var evaluationInput: Tensor?
+
     public func forward(_ x: Tensor) -> Tensor {
+        evaluationInput = isTraining ? nil : x
+        return isTraining ? layerByLayerForward(x) : evaluationForward(x)
+    }
+
+    private func layerByLayerForward(_ x: Tensor) -> Tensor {
         var h = x
         if let expand, let bnExpand { h = bnExpand.forward(expand.forward(h)) }
         h = bnDepthwise.forward(depthwise.forward(h))
@@ -56,7 +66,23 @@ public final class InvertedResidual: Layer {
         return y
     }
 
+    /// Evaluation mode: each BatchNorm (with its ReLU6) and the residual add run as the epilogue of the
+    /// convolution before it; bit-identical to the layer-by-layer forward; the layers cache nothing.
+    private func evaluationForward(_ x: Tensor) -> Tensor {
+        var h = x
+        if let expand, let bnExpand {
+            h = expand.forward(h, epilogue: bnExpand.evaluationEpilogue())
+            bnExpand.recordFusedForward(output: h)   // the ReLU6 patterns stay about this forward
+        }
+        h = depthwise.forward(h, epilogue: bnDepthwise.evaluationEpilogue())
+        bnDepthwise.recordFusedForward(output: h)
+        let y = project.forward(h, epilogue: bnProject.evaluationEpilogue(residual: usesResidual ? x : nil))
+        bnProject.recordFusedForward(output: y)
+        return y
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
+        if let x = evaluationInput { _ = layerByLayerForward(x); evaluationInput = nil }
         var g = bnDepthwise.backward(project.backward(bnProject.backward(dy)))
         g = depthwise.backward(g)
         if let expand, let bnExpand { g = expand.backward(bnExpand.backward(g)) }
@@ -135,12 +161,32 @@ public final class MobileNetV2: Layer {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "MobileNetV2.forward: expected [N, C, H, W], got \(x.shape)")
+        evaluationInput = isTraining ? nil : x
+        if !isTraining {
+            // Evaluation: BatchNorm+ReLU6 as the stem's and head's epilogues, the blocks' fused path.
+            var h = stem.forward(x, epilogue: bnStem.evaluationEpilogue())
+            bnStem.recordFusedForward(output: h)
+            for b in blocks { h = b.forward(h) }
+            h = head.forward(h, epilogue: bnHead.evaluationEpilogue())
+            bnHead.recordFusedForward(output: h)
+            return fc.forward(pool.forward(h))
+        }
+        return layerByLayerForward(x)
+    }
+
+    private func layerByLayerForward(_ x: Tensor) -> Tensor {
         var h = bnStem.forward(stem.forward(x))
         for b in blocks { h = b.forward(h) }
         return fc.forward(pool.forward(bnHead.forward(head.forward(h))))
     }
 
+    /// The input of the most recent evaluation-mode forward, which ran fused and cached nothing else; a
+    /// `backward` after it first replays the layer-by-layer forward from this input (the same output, bit
+    /// for bit) so that the layers hold their caches. nil after a training-mode forward.
+    private var evaluationInput: Tensor?
+
     public func backward(_ dy: Tensor) -> Tensor {
+        if let x = evaluationInput { _ = layerByLayerForward(x); evaluationInput = nil }
         var g = head.backward(bnHead.backward(pool.backward(fc.backward(dy))))
         for b in blocks.reversed() { g = b.backward(g) }
         return stem.backward(bnStem.backward(g))

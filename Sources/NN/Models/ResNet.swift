@@ -33,13 +33,46 @@ public final class BasicBlock: Layer {
         conv1.prefixNames("conv1"); bn1.prefixNames("bn1"); conv2.prefixNames("conv2"); bn2.prefixNames("bn2")
     }
 
+    /// The input of the most recent evaluation-mode forward, which ran fused and cached nothing else; a
+    /// `backward` after it first replays the layer-by-layer forward from this input (the same output, bit
+    /// for bit) so that the layers hold their caches. nil after a training-mode forward.
+    private var evaluationInput: Tensor?
+
     public func forward(_ x: Tensor) -> Tensor {
+        evaluationInput = isTraining ? nil : x
+        return isTraining ? layerByLayerForward(x) : evaluationForward(x)
+    }
+
+    private func layerByLayerForward(_ x: Tensor) -> Tensor {
         var main = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x))))
         main.addScaled(shortcut?.forward(x) ?? x)
         return reluOut.forward(main)
     }
 
+    /// Evaluation mode: each BatchNorm (running statistics), the residual add and the ReLUs run as the
+    /// epilogues of the convolutions before them — three passes over the activations instead of eight,
+    /// bit-identical to the layer-by-layer forward; the layers cache nothing.
+    private func evaluationForward(_ x: Tensor) -> Tensor {
+        let h = conv1.forward(x, epilogue: bn1.evaluationEpilogue())
+        bn1.recordFusedForward(output: h)   // the ReLU patterns stay about this forward
+        let s: Tensor
+        if let shortcut {
+            guard let conv = shortcut.layers[0] as? Conv2d, let bn = shortcut.layers[1] as? BatchNorm else {
+                preconditionFailure("BasicBlock: the shortcut must be a Conv2d then a BatchNorm")
+            }
+            s = conv.forward(x, epilogue: bn.evaluationEpilogue())
+            bn.recordFusedForward(output: s)
+        } else {
+            s = x
+        }
+        let y = conv2.forward(h, epilogue: bn2.evaluationEpilogue(residual: s, activation: .relu))
+        bn2.recordFusedForward(output: y)
+        reluOut.recordFusedOutput(y)
+        return y
+    }
+
     public func backward(_ dy: Tensor) -> Tensor {
+        if let x = evaluationInput { _ = layerByLayerForward(x); evaluationInput = nil }
         let d = reluOut.backward(dy)
         var dx = conv1.backward(bn1.backward(conv2.backward(bn2.backward(d))))
         dx.addScaled(shortcut?.backward(d) ?? d)
@@ -101,14 +134,29 @@ public final class CifarResNet: Layer {
         CifarResNet(widths: [64, 128, 256, 512], blocksPerStage: [2, 2, 2, 2], classes: classes, rng: &rng)
     }
 
+    /// The input of the most recent evaluation-mode forward, which ran fused and cached nothing else; a
+    /// `backward` after it first replays the layer-by-layer forward from this input (the same output, bit
+    /// for bit) so that the layers hold their caches. nil after a training-mode forward.
+    private var evaluationInput: Tensor?
+
+    /// Evaluation mode runs the stem's BatchNorm+ReLU as the stem convolution's epilogue and the blocks'
+    /// fused path (see `BasicBlock`); the result is bit-identical to the layer-by-layer forward.
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "CifarResNet.forward: expected [N, C, H, W], got \(x.shape)")
-        var h = bn.forward(stem.forward(x))
+        evaluationInput = isTraining ? nil : x
+        var h: Tensor
+        if isTraining {
+            h = bn.forward(stem.forward(x))
+        } else {
+            h = stem.forward(x, epilogue: bn.evaluationEpilogue())
+            bn.recordFusedForward(output: h)
+        }
         for b in blocks { h = b.forward(h) }
         return fc.forward(pool.forward(h))
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
+        if let x = evaluationInput { _ = bn.forward(stem.forward(x)); evaluationInput = nil }   // the stem's caches
         var g = pool.backward(fc.backward(dy))
         for b in blocks.reversed() { g = b.backward(g) }
         return stem.backward(bn.backward(g))

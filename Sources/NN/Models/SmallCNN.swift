@@ -29,11 +29,28 @@ public final class SmallCNN: Layer {
         body = Sequential(unnamed: [conv1, relu1, pool1, conv2, relu2, pool2, flatten, fc1, relu3, fc2])
     }
 
+    /// The input of the most recent evaluation-mode forward, which ran fused and cached nothing else; a
+    /// `backward` after it first replays the layer-by-layer forward from this input (the same output, bit
+    /// for bit) so that the layers hold their caches. nil after a training-mode forward.
+    private var evaluationInput: Tensor?
+
+    /// Evaluation mode runs each convolution's ReLU as its epilogue (one pass over the activation
+    /// fewer per convolution); bit-identical to the layer-by-layer forward.
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 4, "SmallCNN.forward: expected [N, C, H, W], got \(x.shape)")
-        return body.forward(x)
+        evaluationInput = isTraining ? nil : x
+        if isTraining { return body.forward(x) }
+        let relu = ConvEpilogue(activation: .relu)
+        let h1 = conv1.forward(x, epilogue: relu)
+        relu1.recordFusedOutput(h1)   // the ReLU patterns stay about this forward
+        let h2 = conv2.forward(pool1.forward(h1), epilogue: relu)
+        relu2.recordFusedOutput(h2)
+        return fc2.forward(relu3.forward(fc1.forward(flatten.forward(pool2.forward(h2)))))
     }
-    public func backward(_ dy: Tensor) -> Tensor { body.backward(dy) }
+    public func backward(_ dy: Tensor) -> Tensor {
+        if let x = evaluationInput { _ = body.forward(x); evaluationInput = nil }
+        return body.backward(dy)
+    }
     public var sublayers: [any Layer] { [body] }
     public var parameters: [Parameter] { body.parameters }
     public var buffers: [Buffer] { body.buffers }
