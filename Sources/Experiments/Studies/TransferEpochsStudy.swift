@@ -22,6 +22,8 @@ extension Study {
                 PaperClaim(claim: "the transferred MLR-SNet trains for longer horizons and matches MultiStep (Fig. 5)",
                            paper: "200 → 100/400/1200 epochs: ≈ MultiStep, exponential slightly worse when longer", group: "epochs-six",
                            method: "mlrsnet", comparedWith: ["sgdm-multistep", "sgdm-exp"], comparableWithin: 0.01),
+                PaperClaim(claim: "… for twice the meta-training epochs", paper: "200 → 400 epochs", group: "epochs-double", method: "mlrsnet",
+                           comparedWith: ["sgdm-multistep", "sgdm-exp"], comparableWithin: 0.01),
                 PaperClaim(claim: "… and for a shorter run", paper: "200 → 100 epochs", group: "epochs-half", method: "mlrsnet",
                            comparedWith: ["sgdm-multistep", "sgdm-exp"], comparableWithin: 0.01),
             ],
