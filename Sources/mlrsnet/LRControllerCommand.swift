@@ -87,9 +87,9 @@ struct LRControllerTrain: ParsableCommand {
             var o = options
             o.seed = options.seed &+ UInt64(e)
             let setup: RunSetup
-            do { setup = try RunSetup.build(o) } catch { throw CleanExit.message("error: \(error)") }
+            do { setup = try RunSetup.build(o) } catch { throw CLIError("\(error)") }
             if e == 0 { for line in setup.summary { say(line) } }
-            guard let task = setup.task as? any ControllerObservable else { throw CleanExit.message("error: this task cannot be observed by the controller") }
+            guard let task = setup.task as? any ControllerObservable else { throw CLIError("this task cannot be observed by the controller") }
             let start = Date()
             let r = try session.runEpisode(task: task, optimizer: setup.optimizer, epochs: options.epochs, initialLearningRate: lr,
                                            clipNorm: options.clip, progress: options.progress.mode)

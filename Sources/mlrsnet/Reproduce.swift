@@ -76,13 +76,14 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         Interruption.install()
         let s: Study
-        do { s = try loadStudy() } catch { throw CleanExit.message("error: \(error)") }
+        do { s = try loadStudy() } catch { throw CLIError("\(error)") }   // exit 1, not CleanExit's 0
         if printConfig { say(try prettyJSON(s)); return }
         let dir = out ?? "results/\(s.name)/\(s.scale.rawValue)"
         let runner = StudyRunner(study: s.resolvingPaths(relativeTo: FileManager.default.currentDirectoryPath), outputDirectory: dir)
         runner.progress = progress.mode
         runner.log = { say($0) }
-        let command = "mlrsnet " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        // The command that produces these results (a --report-only rewrite names the run, not itself).
+        let command = "mlrsnet " + CommandLine.arguments.dropFirst().filter { $0 != "--report-only" }.joined(separator: " ")
         runner.runDescription = ["command": command]
         say("study \(s.name) (\(s.scale.rawValue)): \(s.groups.count) groups, \(s.groups.reduce(0) { $0 + $1.methods.count }) methods, seeds \(s.seeds) → \(dir)")
         var results: [CellResult]
@@ -92,7 +93,7 @@ struct Reproduce: ParsableCommand {
             do { results = try runner.run() } catch let e as TrainingError {
                 FileHandle.standardError.write(Data("\(e)\nrerun the same command to continue\n".utf8))
                 throw ExitCode(e.isInterruption ? 130 : 1)
-            } catch { throw CleanExit.message("error: \(error)") }
+            } catch { throw CLIError("\(error)") }
         }
         var report = StudyReport(study: s, results: results, outputDirectory: dir, command: command)
         report.problems = runner.problems
