@@ -179,13 +179,20 @@ public struct StudyReport {
         var test = SVGPlot(title: "\(g.title): \(text ? "test perplexity" : "test accuracy") (mean over seeds)", xLabel: "epoch",
                            yLabel: text ? "perplexity" : "accuracy (%)", logY: text)
         var loss = SVGPlot(title: "\(g.title): training loss (mean over seeds)", xLabel: "epoch", yLabel: "training loss", logY: true)
+        // A diverged cell's LR can run to 1e20 before the loss turns NaN: its curve is cut where it leaves 10× the
+        // largest LR of the cells that finished, so the others stay readable (the table says it diverged).
+        let finishedLRs = results.filter { $0.group == g.name && $0.status == .finished }.flatMap { stepRows($0).map(\.lr) }
+        let lrCeiling = finishedLRs.max().map { 10 * $0 }
         for m in g.methods {
             let rs = results.filter { $0.group == g.name && $0.method == m.name }
             guard !rs.isEmpty else { continue }
             if let first = rs.first(where: { $0.seed == study.seeds[0] }) ?? rs.first {
-                let rows = stepRows(first)
+                var rows = stepRows(first)
+                if first.status == .diverged, let cap = lrCeiling, let cut = rows.firstIndex(where: { !$0.lr.isFinite || abs($0.lr) > cap }) {
+                    rows = Array(rows[..<cut])
+                }
                 let k = max(1, rows.count / 800)
-                lr.series.append(.init(name: m.name, points: rows.enumerated().filter { $0.offset % k == 0 }.map { (Double($0.element.step), $0.element.lr) }))
+                lr.series.append(.init(name: first.status == .diverged ? "\(m.name) (diverged)" : m.name, points: rows.enumerated().filter { $0.offset % k == 0 }.map { (Double($0.element.step), $0.element.lr) }))
             }
             let epochs = rs.map(\.history.count).max() ?? 0
             var tp: [(x: Double, y: Double)] = [], lp: [(x: Double, y: Double)] = []

@@ -113,4 +113,28 @@ struct StatisticsTests {
         #expect(noisy.contains("within noise: ours is behind base by 0.60, inside one std (1.41)"))
         #expect(!noisy.contains("one seed"))
     }
+
+    @Test("a diverged cell's runaway LR is cut from the LR plot and labelled, so the other curves stay readable")
+    func divergedLRPlot() throws {
+        let methods: [MethodSpec] = ["ok", "bad"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
+        let study = Study(name: "p", title: "P", scale: .tiny, seeds: [0], groups: [StudyGroup(name: "g", title: "G", run: RunSpec(), methods: methods)])
+        let dir = try TestData.temporaryDirectory("diverged-plot")
+        func steps(_ m: String, _ lrs: [String]) throws {
+            let cell = "\(dir)/cells/g/\(m)/seed-0"
+            try FileManager.default.createDirectory(atPath: cell, withIntermediateDirectories: true)
+            let rows = lrs.enumerated().map { "\($0.offset),0,\($0.offset),\($0.element),1.0,1.0" }
+            try ("step,epoch,batch,lr,loss,grad_norm\n" + rows.joined(separator: "\n") + "\n").write(toFile: cell + "/steps.csv", atomically: true, encoding: .utf8)
+        }
+        try steps("ok", ["0.1", "0.1", "0.05"])
+        try steps("bad", ["0.1", "0.3", "2.5", "1e20", "nan"])   // 2.5 > 10 × 0.1: cut from there
+        let results = [CellResult(group: "g", method: "ok", seed: 0, status: .finished, description: [], history: [record(0, accuracy: 0.5, step: 3)],
+                                  steps: 3, trainSeconds: 1, isText: false),
+                       CellResult(group: "g", method: "bad", seed: 0, status: .diverged, description: [], history: [], steps: 5, trainSeconds: 0, isText: false)]
+        try StudyReport(study: study, results: results, outputDirectory: dir, command: "t").write()
+        let svg = try String(contentsOfFile: dir + "/g-lr.svg", encoding: .utf8)
+        #expect(svg.contains(">bad (diverged)<") && svg.contains(">ok<"))
+        let lines = svg.components(separatedBy: "<polyline").dropFirst().map { $0.components(separatedBy: "points=\"")[1].prefix { $0 != "\"" } }
+        #expect(lines.map { $0.split(separator: " ").count } == [3, 2])
+        #expect(!svg.contains("e+20") && !svg.contains(">1e+"))
+    }
 }
