@@ -80,6 +80,7 @@ public struct StudyReport {
                 md += "\n</details>\n\n"
             }
         }
+        md += acrossGroupsSection()
         if study.flatness != nil { md += try flatnessSection() }
         md += paperSection()
         if !problems.isEmpty {
@@ -87,6 +88,32 @@ public struct StudyReport {
         }
         md += "## Configuration\n\n```json\n\(try prettyJSON(study))\n```\n"
         try AtomicFile.write(Array(md.utf8), to: outputDirectory + "/report.md")
+    }
+
+    /// When every group runs the same methods on the same metric (robustness: one group per corruption), the
+    /// mean of each method's final metric over the groups where it finished, and in how many groups it was best.
+    public func acrossGroupsSection() -> String {
+        guard study.groups.count > 1, let first = study.groups.first else { return "" }
+        let names = first.methods.map(\.name)
+        guard study.groups.allSatisfy({ $0.methods.map(\.name) == names && $0.run.dataset.isText == first.run.dataset.isText }) else { return "" }
+        let text = first.run.dataset.isText
+        var finals: [String: [String: Double]] = [:]   // method → group → mean final
+        for g in study.groups { for s in summaries(g) { if let f = s.final { finals[s.method, default: [:]][g.name] = f.mean } } }
+        // Only groups where every method finished, so the means compare like with like.
+        let complete = study.groups.map(\.name).filter { g in names.allSatisfy { finals[$0]?[g] != nil } }
+        guard complete.count > 1 else { return "" }
+        var wins: [String: Int] = [:]
+        for g in complete {
+            let best = names.map { finals[$0]![g]! }.reduce(text ? .infinity : -.infinity) { text ? min($0, $1) : max($0, $1) }
+            for m in names where finals[m]![g]! == best { wins[m, default: 0] += 1 }
+        }
+        var md = "## Mean over groups\n\nFinal \(text ? "test perplexity" : "test accuracy %") averaged over the \(complete.count) groups where every method finished (\(complete.joined(separator: ", "))); seeds averaged first.\n\n"
+        md += "| method | mean final | groups where best |\n|---|---|---|\n"
+        for m in names {
+            let mean = complete.map { finals[m]![$0]! }.reduce(0, +) / Double(complete.count)
+            md += "| \(m) | \(String(format: "%.2f", mean)) | \(wins[m] ?? 0) |\n"
+        }
+        return md + "\n"
     }
 
     // MARK: Paper vs ours

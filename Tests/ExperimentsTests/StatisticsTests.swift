@@ -137,4 +137,23 @@ struct StatisticsTests {
         #expect(lines.map { $0.split(separator: " ").count } == [3, 2])
         #expect(!svg.contains("e+20") && !svg.contains(">1e+"))
     }
+
+    @Test("groups running the same methods get a mean over the groups where all finished, with wins per method")
+    func meanOverGroups() throws {
+        let methods: [MethodSpec] = ["a", "b"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
+        let study = Study(name: "r", title: "R", scale: .tiny, seeds: [0],
+                          groups: ["g1", "g2", "g3"].map { StudyGroup(name: $0, title: $0, run: RunSpec(), methods: methods) })
+        func cell(_ g: String, _ m: String, _ acc: Double?) -> CellResult {
+            CellResult(group: g, method: m, seed: 0, status: acc == nil ? .diverged : .finished, description: [],
+                       history: acc.map { [record(0, accuracy: $0)] } ?? [], steps: 10, trainSeconds: 1, isText: false)
+        }
+        // g1: a 40, b 50; g2: a 30, b 20; g3: b diverged → left out of the means.
+        let results = [cell("g1", "a", 0.4), cell("g1", "b", 0.5), cell("g2", "a", 0.3), cell("g2", "b", 0.2), cell("g3", "a", 0.9), cell("g3", "b", nil)]
+        let md = StudyReport(study: study, results: results, outputDirectory: try TestData.temporaryDirectory("groups"), command: "t").acrossGroupsSection()
+        #expect(md.contains("averaged over the 2 groups where every method finished (g1, g2)"))
+        #expect(md.contains("| a | 35.00 | 1 |") && md.contains("| b | 35.00 | 1 |"))
+        var other = study
+        other.groups[2].methods = [methods[0]]
+        #expect(StudyReport(study: other, results: results, outputDirectory: "/tmp", command: "t").acrossGroupsSection().isEmpty)
+    }
 }
