@@ -36,11 +36,14 @@ public struct PaperClaim: Codable, Sendable, Equatable {
     /// For a "comparable" claim: `method` agrees when its mean final metric is within this fraction of the best
     /// compared method's (0.01 = 1% of the accuracy or perplexity), even if behind.
     public var comparableWithin: Double?
+    /// For an "insensitive to X" claim: agrees only when every compared method's mean final metric is within this
+    /// fraction of `method`'s, in either direction (being much better is as much a disagreement as being worse).
+    public var insensitiveWithin: Double?
 
     public init(claim: String, paper: String, group: String? = nil, method: String? = nil, comparedWith: [String]? = nil,
-                maxTimeRatio: Double? = nil, comparableWithin: Double? = nil) {
+                maxTimeRatio: Double? = nil, comparableWithin: Double? = nil, insensitiveWithin: Double? = nil) {
         self.claim = claim; self.paper = paper; self.group = group; self.method = method; self.comparedWith = comparedWith
-        self.maxTimeRatio = maxTimeRatio; self.comparableWithin = comparableWithin
+        self.maxTimeRatio = maxTimeRatio; self.comparableWithin = comparableWithin; self.insensitiveWithin = insensitiveWithin
     }
 }
 

@@ -139,6 +139,15 @@ public struct StudyReport {
             let text = g.run.dataset.isText
             guard let ours = sums.first(where: { $0.method == m })?.final else { md += "  - **Ours:** \(m) has no finished cell yet.\n"; continue }
             let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
+            if let tol = c.insensitiveWithin, let far = others.max(by: { abs($0.1.mean - ours.mean) < abs($1.1.mean - ours.mean) }) {
+                let gap = abs(far.1.mean - ours.mean)
+                let verdict = gap <= tol * abs(ours.mean)
+                    ? "agrees: every variant is within \(String(format: "%g", tol * 100))% of \(m)"
+                    : "does not agree at this scale: \(far.0) differs from \(m) by \(String(format: "%.2f", gap)) (more than \(String(format: "%g", tol * 100))%)"
+                let list = others.map { "\($0.0) \($0.1.formatted())" }.joined(separator: ", ")
+                md += "  - **Ours:** \(m) final \(ours.formatted()); \(list) → \(verdict)\(ours.count < 2 ? " (one seed: no spread measured)" : "").\n"
+                continue
+            }
             guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else {
                 md += "  - **Ours:** \(m) final \(ours.formatted()).\n"; continue
             }

@@ -156,4 +156,22 @@ struct StatisticsTests {
         other.groups[2].methods = [methods[0]]
         #expect(StudyReport(study: other, results: results, outputDirectory: "/tmp", command: "t").acrossGroupsSection().isEmpty)
     }
+
+    @Test("an insensitivity claim fails when a variant is far off in either direction")
+    func insensitiveClaim() throws {
+        let methods: [MethodSpec] = ["base", "small", "large"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
+        let study = Study(name: "a", title: "A", scale: .tiny, seeds: [0], groups: [StudyGroup(name: "g", title: "G", run: RunSpec(), methods: methods)],
+                          paperClaims: [PaperClaim(claim: "insensitive", paper: "x", group: "g", method: "base", comparedWith: ["small", "large"],
+                                                   insensitiveWithin: 0.02)])
+        func cell(_ m: String, _ acc: Double) -> CellResult {
+            CellResult(group: "g", method: m, seed: 0, status: .finished, description: [], history: [record(0, accuracy: acc)],
+                       steps: 10, trainSeconds: 1, isText: false)
+        }
+        let dir = try TestData.temporaryDirectory("insensitive")
+        // base 41.44 is *better* than both: 41.44 − 29.58 = 11.86 > 2% of 41.44.
+        let far = StudyReport(study: study, results: [cell("base", 0.4144), cell("small", 0.2958), cell("large", 0.4100)], outputDirectory: dir, command: "t")
+        #expect(far.paperSection().contains("does not agree at this scale: small differs from base by 11.86 (more than 2%)"))
+        let near = StudyReport(study: study, results: [cell("base", 0.4144), cell("small", 0.4100), cell("large", 0.4200)], outputDirectory: dir, command: "t")
+        #expect(near.paperSection().contains("agrees: every variant is within 2% of base"))
+    }
 }
