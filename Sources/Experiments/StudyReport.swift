@@ -123,47 +123,54 @@ public struct StudyReport {
         var md = "## Paper vs ours\n\n"
         for c in study.paperClaims {
             md += "- **Paper:** \(c.claim) (\(c.paper))\n"
-            if c.group == nil, study.flatness != nil {
-                let rises = (try? flatnessProfiles().compactMap { p in p.rise.map { (p.name, $0) } }) ?? []
-                if let flattest = rises.min(by: { $0.1 < $1.1 }) {
-                    let mlr = rises.filter { $0.0.contains("mlrsnet") }
-                    let verdict = mlr.contains { $0.0 == flattest.0 } ? "agrees" : "does not agree at this scale"
-                    md += "  - **Ours:** flattest (smallest mean rise of the training loss at α = ±1): \(flattest.0) (\(String(format: "%.4f", flattest.1)))"
-                        + (mlr.isEmpty ? "; no MLR-SNet cell finished yet.\n" : "; " + mlr.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ") + " → \(verdict).\n")
-                }
-                continue
-            }
+            if c.group == nil, study.flatness != nil { md += flatnessVerdict(); continue }
             guard let gName = c.group, let g = study.groups.first(where: { $0.name == gName }), let m = c.method else { continue }
             let sums = summaries(g)
             if let limit = c.maxTimeRatio { md += timeVerdict(sums, method: m, reference: c.comparedWith?.first, limit: limit); continue }
-            let text = g.run.dataset.isText
             guard let ours = sums.first(where: { $0.method == m })?.final else { md += "  - **Ours:** \(m) has no finished cell yet.\n"; continue }
             let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
-            if let tol = c.insensitiveWithin, let far = others.max(by: { abs($0.1.mean - ours.mean) < abs($1.1.mean - ours.mean) }) {
-                let gap = abs(far.1.mean - ours.mean)
-                let verdict = gap <= tol * abs(ours.mean)
-                    ? "agrees: every variant is within \(String(format: "%g", tol * 100))% of \(m)"
-                    : "does not agree at this scale: \(far.0) differs from \(m) by \(String(format: "%.2f", gap)) (more than \(String(format: "%g", tol * 100))%)"
-                let list = others.map { "\($0.0) \($0.1.formatted())" }.joined(separator: ", ")
-                md += "  - **Ours:** \(m) final \(ours.formatted()); \(list) → \(verdict)\(ours.count < 2 ? " (one seed: no spread measured)" : "").\n"
-                continue
-            }
-            guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else {
-                md += "  - **Ours:** \(m) final \(ours.formatted()).\n"; continue
-            }
-            let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
-            let gap = abs(ours.mean - best.1.mean), spread = max(ours.std, best.1.std)
-            let singleSeed = ours.count < 2 || best.1.count < 2
-            let behind = "\(m) is behind \(best.0) by \(String(format: "%.2f", gap))"
-            var verdict = better ? "agrees: \(m) is at least as good as the best compared method"
-                : c.comparableWithin.map({ gap <= $0 * abs(best.1.mean) }) == true
-                    ? "agrees (comparable): \(behind), within \(String(format: "%g", c.comparableWithin! * 100))% of it"
-                : !singleSeed && gap <= spread ? "within noise: \(behind), inside one std (\(String(format: "%.2f", spread)))"
-                : "does not agree at this scale: \(behind)"
-            if singleSeed { verdict += " (one seed: no spread measured)" }
-            md += "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
+            if let tol = c.insensitiveWithin { md += insensitiveVerdict(m, ours, others, tolerance: tol); continue }
+            md += metricVerdict(c, m, ours, others, text: g.run.dataset.isText)
         }
         return md + "\n"
+    }
+
+    /// "Ours" for the flatness claim: the flattest method by the rise of the training loss at the extreme α.
+    func flatnessVerdict() -> String {
+        let rises = (try? flatnessProfiles().compactMap { p in p.rise.map { (p.name, $0) } }) ?? []
+        guard let flattest = rises.min(by: { $0.1 < $1.1 }) else { return "" }
+        let mlr = rises.filter { $0.0.contains("mlrsnet") }
+        let verdict = mlr.contains { $0.0 == flattest.0 } ? "agrees" : "does not agree at this scale"
+        return "  - **Ours:** flattest (smallest mean rise of the training loss at α = ±1): \(flattest.0) (\(String(format: "%.4f", flattest.1)))"
+            + (mlr.isEmpty ? "; no MLR-SNet cell finished yet.\n" : "; " + mlr.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ") + " → \(verdict).\n")
+    }
+
+    /// "Ours" for an "insensitive to X" claim: every variant within `tolerance` of `m`, in either direction.
+    func insensitiveVerdict(_ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], tolerance tol: Double) -> String {
+        guard let far = others.max(by: { abs($0.1.mean - ours.mean) < abs($1.1.mean - ours.mean) }) else { return "  - **Ours:** \(m) final \(ours.formatted()).\n" }
+        let gap = abs(far.1.mean - ours.mean)
+        let verdict = gap <= tol * abs(ours.mean)
+            ? "agrees: every variant is within \(String(format: "%g", tol * 100))% of \(m)"
+            : "does not agree at this scale: \(far.0) differs from \(m) by \(String(format: "%.2f", gap)) (more than \(String(format: "%g", tol * 100))%)"
+        let list = others.map { "\($0.0) \($0.1.formatted())" }.joined(separator: ", ")
+        return "  - **Ours:** \(m) final \(ours.formatted()); \(list) → \(verdict)\(ours.count < 2 ? " (one seed: no spread measured)" : "").\n"
+    }
+
+    /// "Ours" for a match-or-beat claim: `m` against the best compared method by mean final metric, with the
+    /// claim's tolerance for "comparable" and one std as noise when there are several seeds.
+    func metricVerdict(_ c: PaperClaim, _ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], text: Bool) -> String {
+        guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else { return "  - **Ours:** \(m) final \(ours.formatted()).\n" }
+        let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
+        let gap = abs(ours.mean - best.1.mean), spread = max(ours.std, best.1.std)
+        let singleSeed = ours.count < 2 || best.1.count < 2
+        let behind = "\(m) is behind \(best.0) by \(String(format: "%.2f", gap))"
+        var verdict = better ? "agrees: \(m) is at least as good as the best compared method"
+            : c.comparableWithin.map({ gap <= $0 * abs(best.1.mean) }) == true
+                ? "agrees (comparable): \(behind), within \(String(format: "%g", c.comparableWithin! * 100))% of it"
+            : !singleSeed && gap <= spread ? "within noise: \(behind), inside one std (\(String(format: "%.2f", spread)))"
+            : "does not agree at this scale: \(behind)"
+        if singleSeed { verdict += " (one seed: no spread measured)" }
+        return "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
     }
 
     /// The "Ours" line of a cost claim: `method`'s training ms per step over `reference`'s, against `limit`.
@@ -215,21 +222,26 @@ public struct StudyReport {
         var test = SVGPlot(title: "\(g.title): \(text ? "test perplexity" : "test accuracy") (mean over seeds)", xLabel: "epoch",
                            yLabel: text ? "perplexity" : "accuracy (%)", logY: text)
         var loss = SVGPlot(title: "\(g.title): training loss (mean over seeds)", xLabel: "epoch", yLabel: "training loss", logY: true)
-        // A diverged cell's LR can run to 1e20 before the loss turns NaN: its curve is cut where it leaves 10× the
-        // largest LR of the cells that finished, so the others stay readable (the table says it diverged).
-        let finishedLRs = results.filter { $0.group == g.name && $0.status == .finished }.flatMap { stepRows($0).map(\.lr) }
-        let lrCeiling = finishedLRs.max().map { 10 * $0 }
+        // The LR plot shows each method's first-seed cell. A diverged cell's LR can run to 1e20 before the loss turns
+        // NaN: its curve is cut where it leaves 10× the largest LR of the plotted cells that finished, so the others
+        // stay readable (the table says it diverged).
+        let plotted: [(name: String, cell: CellResult, rows: [(step: Int, lr: Double, loss: Double)])] = g.methods.compactMap { m in
+            let rs = results.filter { $0.group == g.name && $0.method == m.name }
+            return (rs.first { $0.seed == study.seeds[0] } ?? rs.first).map { (m.name, $0, stepRows($0)) }
+        }
+        let lrCeiling = plotted.filter { $0.cell.status == .finished }.flatMap { $0.rows.map(\.lr) }.max().map { 10 * $0 }
+        for p in plotted {
+            var rows = p.rows
+            if p.cell.status == .diverged, let cap = lrCeiling, let cut = rows.firstIndex(where: { !$0.lr.isFinite || abs($0.lr) > cap }) {
+                rows = Array(rows[..<cut])
+            }
+            let k = max(1, rows.count / 800)
+            lr.series.append(.init(name: p.cell.status == .diverged ? "\(p.name) (diverged)" : p.name,
+                                   points: rows.enumerated().filter { $0.offset % k == 0 }.map { (Double($0.element.step), $0.element.lr) }))
+        }
         for m in g.methods {
             let rs = results.filter { $0.group == g.name && $0.method == m.name }
             guard !rs.isEmpty else { continue }
-            if let first = rs.first(where: { $0.seed == study.seeds[0] }) ?? rs.first {
-                var rows = stepRows(first)
-                if first.status == .diverged, let cap = lrCeiling, let cut = rows.firstIndex(where: { !$0.lr.isFinite || abs($0.lr) > cap }) {
-                    rows = Array(rows[..<cut])
-                }
-                let k = max(1, rows.count / 800)
-                lr.series.append(.init(name: first.status == .diverged ? "\(m.name) (diverged)" : m.name, points: rows.enumerated().filter { $0.offset % k == 0 }.map { (Double($0.element.step), $0.element.lr) }))
-            }
             let epochs = rs.map(\.history.count).max() ?? 0
             var tp: [(x: Double, y: Double)] = [], lp: [(x: Double, y: Double)] = []
             for ep in 0..<epochs {
