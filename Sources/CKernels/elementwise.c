@@ -36,6 +36,17 @@ static void clamp_grad_portable(const float *x, const float *dy, float *dx, long
     }
 }
 
+/// The scalar tail of a lane-sum part (elements i..<end after the 16-lane body), shared by both paths so their
+/// results stay bit-identical: mode 0 Σv, mode 1 Σ(v − mean)², mode 2 Σv and Σv·(x − mean).
+static inline void tail_sums(const float *g, const float *x, long i, long end, float mean, int mode, float *ta, float *tb) {
+    for (; i < end; i++) {
+        float v = g[i];
+        if (mode == 0) *ta += v;
+        else if (mode == 1) { float d = v - mean; *ta += d * d; }
+        else { *ta += v; *tb += v * (x[i] - mean); }
+    }
+}
+
 static void lane_sums_portable(const float *g, const float *x, long n, float mean, int mode,
                                double *out0, double *out1) {
     // mode 0: Σ g; mode 1: Σ (g − mean)²; mode 2: Σ g and Σ g·(x − mean).
@@ -53,12 +64,7 @@ static void lane_sums_portable(const float *g, const float *x, long n, float mea
             }
         }
         float ta = 0, tb = 0;
-        for (; i < end; i++) {
-            float v = g[i];
-            if (mode == 0) ta += v;
-            else if (mode == 1) { float d = v - mean; ta += d * d; }
-            else { ta += v; tb += v * (x[i] - mean); }
-        }
+        tail_sums(g, x, i, end, mean, mode, &ta, &tb);
         t0 += (double)mlr_reduce16(a) + (double)ta;
         t1 += (double)mlr_reduce16(b) + (double)tb;
     }
@@ -141,12 +147,7 @@ T512 static void lane_sums_avx512(const float *g, const float *x, long n, float 
             }
         }
         float ta = 0, tb = 0;
-        for (; i < end; i++) {
-            float v = g[i];
-            if (mode == 0) ta += v;
-            else if (mode == 1) { float d = v - mean; ta += d * d; }
-            else { ta += v; tb += v * (x[i] - mean); }
-        }
+        tail_sums(g, x, i, end, mean, mode, &ta, &tb);
         t0 += (double)reduce16_avx512(a) + (double)ta;
         t1 += (double)reduce16_avx512(b) + (double)tb;
     }
