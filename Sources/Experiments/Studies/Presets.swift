@@ -164,9 +164,16 @@ extension Presets {
     /// Text adaptive baselines: SGD-HD and RTHO on SGD from LR 20, L4Adam (β1 = 0, as the paper's Adam). At `paper`
     /// scale the paper's grids; at `cpu`/`tiny` the best of the reduced PTB sweep (docs/results/2026-11-30-baselines:
     /// HD β = 0.1, L4 α = 0.1, RTHO β = 0.05 — the only paper value at which RTHO did not diverge or blow up there).
+    /// Over 6 epochs RTHO at 0.05 still diverged on both PTB models (its LR rose to 24, fell below 0 by step 78, then
+    /// the loss blew up), so `cpu` adds two RTHO variants outside the paper's grid: `rtho-sgd-small`, β = 0.005
+    /// unbounded, and `rtho-sgd-bounded`, β = 0.05 with the LR kept in [1, 40] (our bounds, not the paper's).
     static func textAdaptive(_ s: StudyScale) -> [MethodSpec] {
         adaptive("sgd-hd", kind: "hd", s, key: "hyperLR", grid: textHyperLRGrid, reduced: 0.1, overrides: RunOverrides(optimizer: .sgd), ["lr": 20])
             + adaptive("l4-adam", kind: "l4", s, key: "alpha", grid: textL4AlphaGrid, reduced: 0.1, overrides: RunOverrides(optimizer: .adam, beta1: 0))
             + adaptive("rtho-sgd", kind: "rtho", s, key: "hyperLR", grid: textHyperLRGrid, reduced: 0.05, overrides: RunOverrides(optimizer: .sgd), ["lr": 20])
+            + (s == .cpu ? [MethodSpec(name: "rtho-sgd-small", kind: "rtho", parameters: ["lr": 20, "hyperLR": 0.005],
+                                       overrides: RunOverrides(optimizer: .sgd)),
+                            MethodSpec(name: "rtho-sgd-bounded", kind: "rtho", parameters: ["lr": 20, "hyperLR": 0.05, "minLR": 1, "maxLR": 40],
+                                       overrides: RunOverrides(optimizer: .sgd))] : [])
     }
 }

@@ -29,7 +29,8 @@ extension Study {
                 "Ours (\(scale.rawValue)): hidden \(r.hidden), \(r.trainTokens.map { "first \($0) training tokens" } ?? "all training tokens"), \(r.evaluationTokens.map { "first \($0) validation/test tokens" } ?? "full validation/test"), \(r.epochs) epochs, batch \(r.batchSize), dropout \(r.dropout); MLR-SNet meta-updated every \(Presets.metaInterval(scale, text: true).map { "\(Int($0))" } ?? "100") steps.",
                 "Adaptive baselines: SGD-HD and RTHO on SGD from LR 20, L4Adam (β1 = 0). " + (scale == .paper
                     ? "At paper scale every value of the paper's grids is its own method (hyper-LR {1, 0.5, 0.1, 0.05}, L4 α {0.1, 0.05, 0.01, 0.005}); the paper reports the best."
-                    : "At \(scale.rawValue) scale one value each, the best of a reduced PTB sweep (docs/results/2026-11-30-baselines; 43 steps): HD β = 0.1, L4 α = 0.1, RTHO β = 0.05 (β = 1, 0.5 and 0.1 diverged or blew up there)."),
+                    : "At \(scale.rawValue) scale one value each, the best of a reduced PTB sweep (docs/results/2026-11-30-baselines; 43 steps): HD β = 0.1, L4 α = 0.1, RTHO β = 0.05 (β = 1, 0.5 and 0.1 diverged or blew up there)."
+                        + (scale == .cpu ? " RTHO at 0.05 diverged over 6 epochs, so two variants outside the paper's grid are added: rtho-sgd-small (β = 0.005) and rtho-sgd-bounded (β = 0.05, LR kept in [1, 40]: our bounds, not the paper's)." : "")),
             ])
     }
 }
