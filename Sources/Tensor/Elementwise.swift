@@ -18,6 +18,22 @@ extension Tensor {
         }
     }
 
+    /// `self = a + alpha · b` (shapes of `a` and `b` must match), rounded exactly as `var t = a; t.addScaled(b, alpha)`.
+    /// Writes into this tensor's storage when it is unshared and of `a`'s shape (no allocation: a reusable
+    /// scratch tensor), else into new storage.
+    public mutating func setScaledSum(_ a: Tensor, _ b: Tensor, _ alpha: Float) {
+        precondition(a.shape == b.shape, "setScaledSum: shapes differ: \(a.shape) vs \(b.shape)")
+        if shape != a.shape || !isUniquelyReferenced() { self = Tensor(uninitializedShape: a.shape) }
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            withUnsafeMutableBufferPointer { dst in
+                let x = pa.baseAddress!, y = pb.baseAddress!, d = dst.baseAddress!
+                WorkerPool.shared.parallelFor(dst.count, minPerPart: elementwiseGrain) { r in
+                    for i in r { d[i] = x[i] + alpha * y[i] }
+                }
+            }
+        } }
+    }
+
     /// `self *= alpha`.
     public mutating func scale(by alpha: Float) {
         withUnsafeMutableBufferPointer { dst in
