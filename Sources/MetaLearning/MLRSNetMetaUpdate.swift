@@ -91,8 +91,14 @@ public final class MLRSNetMetaUpdate: StepUpdater {
             swap(&p.grad, &virtualGrads[i])
         }
         let valLoss = task.validationStep(index: metaUpdates + skippedMetaUpdates)
+        // ⟨∇L_val, d⟩ per tensor (each rounded to Float, as `Tensor.dot`), tensors spread over the worker pool,
+        // then summed in parameter order: the same bits on every thread count.
+        var dots = [Float](repeating: 0, count: parameters.count)
+        dots.withUnsafeMutableBufferPointer { out in
+            WorkerPool.shared.run(parts: parameters.count) { i in out[i] = Float(parameters[i].grad.dotInLanes(d[i])) }
+        }
         var dot = 0.0
-        for (p, di) in zip(parameters, d) { dot += Double(p.grad.dot(di)) }
+        for v in dots { dot += Double(v) }
         // Swapped back in reverse order, so a parameter listed twice still ends with its own w and g.
         for (i, p) in parameters.enumerated().reversed() {
             swap(&p.value, &virtualValues[i])

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Element-wise arithmetic and in-place updates. Large tensors are split over the worker pool in
 /// contiguous chunks (element-wise results do not depend on the split).
 
@@ -90,6 +92,16 @@ extension Tensor {
             var s = 0.0
             for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
             return Float(s)
+        } }
+    }
+
+    /// ⟨self, other⟩ in Double, vectorised (`mlr_dot_double`): the exact Double products summed in 32 lanes
+    /// (element i into lane i mod 32, in index order) that are then combined pairwise in a fixed order. The
+    /// same bits on every CPU path and thread count; equal to `dot` up to the order of the Double additions.
+    public func dotInLanes(_ other: Tensor) -> Double {
+        precondition(count == other.count, "dotInLanes: element counts differ: \(shape) vs \(other.shape)")
+        return withUnsafeBufferPointer { a in other.withUnsafeBufferPointer { b in
+            mlr_dot_double(a.baseAddress!, b.baseAddress!, a.count)
         } }
     }
 

@@ -224,9 +224,14 @@ final class MetaWorkload: MetaValidationSource {
                 }
                 for (i, p) in params.enumerated().reversed() { swap(&p.value, &values[i]); swap(&p.grad, &grads[i]) }
             }),
-            ("dot", cpuMedian {
+            ("dot (serial, before)", cpuMedian {
                 var dot = 0.0
                 for (p, di) in zip(params, d) { dot += Double(p.grad.dot(di)) }
+                blackHole(dot)
+            }),
+            ("dot (lanes)", cpuMedian {
+                var dot = 0.0
+                for (p, di) in zip(params, d) { dot += Double(Float(p.grad.dotInLanes(di))) }
                 blackHole(dot)
             }),
             ("apply(direction:)", cpuMedian { sgd.apply(direction: d, to: params, learningRate: 0) }),

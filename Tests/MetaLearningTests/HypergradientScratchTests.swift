@@ -8,9 +8,10 @@ import Testing
 import Training
 
 /// `hypergradient` keeps scratch tensors for the virtual step (ŵ and the validation gradient) between calls and
-/// swaps them with the parameters' own instead of copying. These tests pin it to the plain formulation (copy w
-/// and g aside, w ← w − α·d, zero g, validation batch, s = −Σ⟨∇L_val, d⟩, put w and g back) bit for bit, on the
-/// first call and on a repeated call that reuses the scratch (a stale validation gradient or ŵ would show).
+/// swaps them with the parameters' own instead of copying, and spreads the per-tensor dots over the worker pool.
+/// These tests pin it to the plain formulation (copy w and g aside, w ← w − α·d, zero g, validation batch,
+/// s = −Σ⟨∇L_val, d⟩ tensor by tensor in order, put w and g back) bit for bit, on the first call and on repeated
+/// calls that reuse the scratch (a stale validation gradient or ŵ would show).
 @Suite(.serialized) struct HypergradientScratch {
     /// The plain copy-based virtual step and its (α, L_val, s), at the schedule's previewed α.
     static func reference(task: ImageClassificationTask, params: [Parameter], meta: MLRSNetMetaUpdate,
@@ -24,7 +25,7 @@ import Training
         }
         let loss = task.validationStep(index: 0)
         var dot = 0.0
-        for (p, di) in zip(params, d) { dot += Double(p.grad.dot(di)) }
+        for (p, di) in zip(params, d) { dot += Double(Float(p.grad.dotInLanes(di))) }
         for (i, p) in params.enumerated() { p.value = values[i]; p.grad = grads[i] }
         return (alpha, loss, -dot)
     }

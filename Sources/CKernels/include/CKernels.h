@@ -82,6 +82,9 @@ void mlr_lane_sum_and_dot(const float *g, const float *x, long n, float mean, do
 /// y[i] = x[i]·a + b (two roundings), then max(·, 0) when act >= 1 and min(·, upper) when act == 2
 /// (identity / ReLU / ReLU6 fused into BatchNorm's output pass; NaN passes through).
 void mlr_affine(const float *x, float *y, long n, float a, float b, int act, float upper);
+/// Σ a[i]·b[i] in double (dot.c): exact double products, element i into lane i mod 32 in index order, the 32
+/// lanes combined pairwise in a fixed order; the same bits on the AVX-512 and portable paths.
+double mlr_dot_double(const float *a, const float *b, long n);
 /// d[i] += s[i] for i < n (one rounding per element; col2im's accumulation). d and s must not overlap.
 void mlr_add_inplace(float *d, const float *s, long n);
 /// dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3 (BatchNorm's input gradient per channel).
