@@ -290,8 +290,11 @@ public final class Conv2d: Layer {
                         }
                     }
                     if depthwise {
+                        // The chunk's images in one call: narrow planes sum them in vector lanes before reducing.
+                        depthwiseConv2dBackwardWeight(xb + images.lowerBound * inImage, dyb + images.lowerBound * outImage,
+                                                      images: images.count, xImageStride: inImage, dyImageStride: outImage,
+                                                      gAll, dw)
                         for img in images {
-                            depthwiseConv2dBackwardWeight(xb + img * inImage, dyb + img * outImage, gAll, dw)
                             depthwiseConv2dBackwardInput(dyb + img * outImage, weight: wb, gAll, dxb + img * inImage)
                         }
                         return
