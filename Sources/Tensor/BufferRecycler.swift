@@ -90,3 +90,19 @@ public enum TensorBufferCache {
     /// Whether `MLRSNET_BUFFER_CACHE_MB` fixes the limit.
     public static var hasFixedLimit: Bool { BufferRecycler.shared.fixedLimitBytes != nil }
 }
+
+/// An uninitialised scratch buffer of `count` floats for a kernel's temporaries (column matrices, per-chunk
+/// partial gradients). Large ones come from and go back to the tensor-buffer cache like tensor storage, so a
+/// layer that needs the same scratch every step reuses it instead of faulting in fresh pages each time.
+/// Keep the value alive while `pointer` is used (e.g. `withExtendedLifetime`).
+public final class ScratchBuffer: @unchecked Sendable {
+    private let storage: TensorStorage
+    /// The first of `count` floats (contents undefined until written).
+    public var pointer: UnsafeMutablePointer<Float> { storage.pointer }
+    public var count: Int { storage.count }
+
+    public init(count: Int) {
+        precondition(count >= 0, "ScratchBuffer: negative count \(count)")
+        storage = TensorStorage(uninitializedCount: count)
+    }
+}
