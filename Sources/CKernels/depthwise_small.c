@@ -7,7 +7,14 @@
 // each element starts at the bias (forward) or 0 (input gradient) and receives its taps in row-major order,
 // skipping padding, one product and one sum each (masked adds: a lane without a source is left untouched),
 // so the results are bit-identical to them.
+//
+// The weight gradient (`mlr_depthwise_small_backward_weight`) reads the forward's table: for every channel and
+// tap, lane l of a 16-float accumulator takes dy[d]·x[source(d, tap)] for the outputs d ≡ l (mod 16) that have
+// a source, vectors in order, images in order (one product and one sum each, masked adds), and the 16 lanes are
+// then reduced pairwise (`mlr_reduce16`) and added into dw once per call. A fixed order that depends on the
+// geometry and the images passed only (never on threads), within rounding of the scalar reference.
 #include "CKernels.h"
+#include "lane_reduce.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -103,7 +110,61 @@ T512 static void run(const mlr_dw_geometry *g, const tap_vec *t, long nv, long d
         }
     }
 }
+
+/// Taps at most (7×7) for the weight gradient's per-tap accumulators.
+#define SMALL_MAX_TAPS 49
+
+/// dw[c, tap] += Σ over `images` images and their outputs of dy · x, in 16 lanes per tap (see the top).
+T512 static void run_weight(const mlr_dw_geometry *g, const tap_vec *t, long nv, long plane, const float *x, long x_image,
+                            const float *dy, long dy_image, long images, float *dw) {
+    const long taps = g->kernel_height * g->kernel_width, splane = g->height * g->width;
+    for (long c = 0; c < g->channels; c++) {
+        __m512 acc[SMALL_MAX_TAPS];
+        for (long k = 0; k < taps; k++) acc[k] = _mm512_setzero_ps();
+        for (long img = 0; img < images; img++) {
+            const float *xc = x + img * x_image + c * splane, *dc = dy + img * dy_image + c * plane;
+            __m512 d[SMALL_MAX_VECTORS];
+            for (long v = 0; v < nv; v++) {
+                const long n = plane - 16 * v;
+                d[v] = _mm512_maskz_loadu_ps((__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1), dc + 16 * v);
+            }
+            for (long k = 0; k < taps; k++) {
+                const tap_vec *u = &t[k * nv];
+                __m512 a = acc[k];
+                for (long v = 0; v < nv; v++) {
+                    const __mmask16 m = u[v].mask;
+                    if (!m) continue;
+                    const __m512 s = u[v].contiguous ? _mm512_maskz_loadu_ps(m, xc + u[v].base)
+                        : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, _mm512_loadu_si512(u[v].idx), xc, 4);
+                    a = _mm512_mask_add_ps(a, m, a, _mm512_mul_ps(d[v], s));
+                }
+                acc[k] = a;
+            }
+        }
+        for (long k = 0; k < taps; k++) {
+            float lanes[16];
+            _mm512_storeu_ps(lanes, acc[k]);
+            dw[c * taps + k] += mlr_reduce16(lanes);
+        }
+    }
+}
 #endif
+
+int mlr_depthwise_small_backward_weight(const float *x, long x_image, const float *dy, long dy_image, long images,
+                                        const mlr_dw_geometry *g, float *dw) {
+#if defined(__x86_64__)
+    const long plane = g->out_height * g->out_width, nv = (plane + 15) / 16;
+    const long taps = g->kernel_height * g->kernel_width;
+    if (!mlr_elementwise_avx512() || plane == 0 || nv > SMALL_MAX_VECTORS || taps > SMALL_MAX_TAPS) return 0;
+    tap_vec *t = table_for(taps * nv);
+    build(g, 1, nv, plane, t);
+    run_weight(g, t, nv, plane, x, x_image, dy, dy_image, images, dw);
+    return 1;
+#else
+    (void)x; (void)x_image; (void)dy; (void)dy_image; (void)images; (void)g; (void)dw;
+    return 0;
+#endif
+}
 
 int mlr_depthwise_small_forward(const float *x, const float *w, const float *bias, const mlr_dw_geometry *g, float *y) {
 #if defined(__x86_64__)

@@ -39,6 +39,10 @@ public final class MLRSNetMetaUpdate: StepUpdater {
     public private(set) var metaLog: [(step: Int, alpha: Float, validationLoss: Float, s: Double)] = []
 
     private var direction: [Tensor] = []
+    /// Scratch for the virtual step, one per parameter, kept between meta-updates: ŵ and ∇L_val(ŵ) while the
+    /// validation batch runs, w and g (swapped out of the parameters) meanwhile.
+    private var virtualValues: [Tensor] = []
+    private var virtualGrads: [Tensor] = []
     private var hypergradientComputed = false
 
     public init(schedule: LearnedLRSchedule, task: any MetaValidationSource, metaInterval: Int,
@@ -73,16 +77,33 @@ public final class MLRSNetMetaUpdate: StepUpdater {
         hypergradientComputed = false
         guard let preview = schedule.preview(for: signal) else { return nil }
         let alpha = preview.learningRate * k
-        let savedValues = parameters.map(\.value)
-        let savedGrads = parameters.map(\.grad)
-        for (p, di) in zip(parameters, d) {
-            p.value.addScaled(di, -alpha)   // ŵ = w − α·d (copy-on-write: w stays in savedValues)
-            p.zeroGrad()
+        // ŵ = w − α·d and a zero gradient go into the kept scratch tensors, which are then swapped with the
+        // parameters' own (w and g wait in the scratch slots): no allocation, no copy-on-write copy.
+        if virtualValues.count != parameters.count {
+            virtualValues = parameters.map { Tensor(uninitializedShape: $0.value.shape) }
+            virtualGrads = parameters.map { Tensor(uninitializedShape: $0.value.shape) }
+        }
+        for (i, (p, di)) in zip(parameters, d).enumerated() {
+            virtualValues[i].setScaledSum(p.value, di, -alpha)
+            swap(&p.value, &virtualValues[i])
+            if virtualGrads[i].shape != p.grad.shape { virtualGrads[i] = Tensor(uninitializedShape: p.grad.shape) }
+            virtualGrads[i].fill(0)
+            swap(&p.grad, &virtualGrads[i])
         }
         let valLoss = task.validationStep(index: metaUpdates + skippedMetaUpdates)
+        // ⟨∇L_val, d⟩ per tensor (each rounded to Float, as `Tensor.dot`), tensors spread over the worker pool,
+        // then summed in parameter order: the same bits on every thread count.
+        var dots = [Float](repeating: 0, count: parameters.count)
+        dots.withUnsafeMutableBufferPointer { out in
+            WorkerPool.shared.run(parts: parameters.count) { i in out[i] = Float(parameters[i].grad.dotInLanes(d[i])) }
+        }
         var dot = 0.0
-        for (p, di) in zip(parameters, d) { dot += Double(p.grad.dot(di)) }
-        for (i, p) in parameters.enumerated() { p.value = savedValues[i]; p.grad = savedGrads[i] }
+        for v in dots { dot += Double(v) }
+        // Swapped back in reverse order, so a parameter listed twice still ends with its own w and g.
+        for (i, p) in parameters.enumerated().reversed() {
+            swap(&p.value, &virtualValues[i])
+            swap(&p.grad, &virtualGrads[i])
+        }
         let s = -dot
         schedule.cell.zeroGradients()
         let dp = Float(preview.learningRatePerOutput * Double(k) * s)

@@ -67,3 +67,21 @@ public func depthwiseConv2dBackwardWeight(_ x: UnsafePointer<Float>, _ dy: Unsaf
     var cg = g.depthwiseC
     mlr_depthwise_backward_weight(x, dy, &cg, dw)
 }
+
+/// Weight gradient of `depthwiseConv2dForward` over `images` consecutive images (`x` images `xImageStride`
+/// floats apart, `dy` images `dyImageStride`), *added* into `dw [C, kh, kw]`. Wide outputs: the C kernel image by
+/// image, exactly as `depthwiseConv2dBackwardWeight`. Narrow outputs (< 12 columns): with AVX-512 the whole-plane
+/// kernel (`mlr_depthwise_small_backward_weight`: 16 lanes per tap summed over all the images, reduced once;
+/// the order depends only on the geometry and `images`), else the scalar reference image by image.
+public func depthwiseConv2dBackwardWeight(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, images: Int,
+                                          xImageStride: Int, dyImageStride: Int, _ g: ConvGeometry,
+                                          _ dw: UnsafeMutablePointer<Float>, path: DepthwisePath = .automatic) {
+    precondition(images >= 0, "depthwiseConv2dBackwardWeight: negative image count \(images)")
+    if !path.usesKernel(g) {
+        var cg = g.depthwiseC
+        if mlr_depthwise_small_backward_weight(x, xImageStride, dy, dyImageStride, images, &cg, dw) != 0 { return }
+    }
+    for img in 0..<images {
+        depthwiseConv2dBackwardWeight(x + img * xImageStride, dy + img * dyImageStride, g, dw, path: path)
+    }
+}

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Element-wise arithmetic and in-place updates. Large tensors are split over the worker pool in
 /// contiguous chunks (element-wise results do not depend on the split).
 
@@ -16,6 +18,22 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// `self = a + alpha · b` (shapes of `a` and `b` must match), rounded exactly as `var t = a; t.addScaled(b, alpha)`.
+    /// Writes into this tensor's storage when it is unshared and of `a`'s shape (no allocation: a reusable
+    /// scratch tensor), else into new storage.
+    public mutating func setScaledSum(_ a: Tensor, _ b: Tensor, _ alpha: Float) {
+        precondition(a.shape == b.shape, "setScaledSum: shapes differ: \(a.shape) vs \(b.shape)")
+        if shape != a.shape || !isUniquelyReferenced() { self = Tensor(uninitializedShape: a.shape) }
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+            withUnsafeMutableBufferPointer { dst in
+                let x = pa.baseAddress!, y = pb.baseAddress!, d = dst.baseAddress!
+                WorkerPool.shared.parallelFor(dst.count, minPerPart: elementwiseGrain) { r in
+                    for i in r { d[i] = x[i] + alpha * y[i] }
+                }
+            }
+        } }
     }
 
     /// `self *= alpha`.
@@ -74,6 +92,16 @@ extension Tensor {
             var s = 0.0
             for i in 0..<a.count { s += Double(a[i]) * Double(b[i]) }
             return Float(s)
+        } }
+    }
+
+    /// ⟨self, other⟩ in Double, vectorised (`mlr_dot_double`): the exact Double products summed in 32 lanes
+    /// (element i into lane i mod 32, in index order) that are then combined pairwise in a fixed order. The
+    /// same bits on every CPU path and thread count; equal to `dot` up to the order of the Double additions.
+    public func dotInLanes(_ other: Tensor) -> Double {
+        precondition(count == other.count, "dotInLanes: element counts differ: \(shape) vs \(other.shape)")
+        return withUnsafeBufferPointer { a in other.withUnsafeBufferPointer { b in
+            mlr_dot_double(a.baseAddress!, b.baseAddress!, a.count)
         } }
     }
 

@@ -45,7 +45,7 @@ struct WorkloadRun: ParsableCommand {
 }
 
 /// CPU time used so far by this process (all threads), in seconds.
-private func processCPUSeconds() -> Double {
+func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9

@@ -82,6 +82,9 @@ void mlr_lane_sum_and_dot(const float *g, const float *x, long n, float mean, do
 /// y[i] = x[i]·a + b (two roundings), then max(·, 0) when act >= 1 and min(·, upper) when act == 2
 /// (identity / ReLU / ReLU6 fused into BatchNorm's output pass; NaN passes through).
 void mlr_affine(const float *x, float *y, long n, float a, float b, int act, float upper);
+/// Σ a[i]·b[i] in double (dot.c): exact double products, element i into lane i mod 32 in index order, the 32
+/// lanes combined pairwise in a fixed order; the same bits on the AVX-512 and portable paths.
+double mlr_dot_double(const float *a, const float *b, long n);
 /// d[i] += s[i] for i < n (one rounding per element; col2im's accumulation). d and s must not overlap.
 void mlr_add_inplace(float *d, const float *s, long n);
 /// dx[i] = (k1·dy[i] + k2·(x[i] − mean)) + k3 (BatchNorm's input gradient per channel).
@@ -109,6 +112,12 @@ void mlr_depthwise_backward_weight(const float *x, const float *dy, const mlr_dw
 /// 0 when not applicable (no AVX-512 on this thread, or a larger plane; nothing written).
 int mlr_depthwise_small_forward(const float *x, const float *w, const float *bias, const mlr_dw_geometry *g, float *y);
 int mlr_depthwise_small_backward_input(const float *dy, const float *w, const mlr_dw_geometry *g, float *dx);
+/// Small-plane weight gradient over `images` images (x images `x_image` floats apart, dy images `dy_image`):
+/// dw [C, kh, kw] += Σ dy · x, 16 lanes per tap (outputs d ≡ l mod 16, vectors then images in order) reduced
+/// pairwise once per call; deterministic, within rounding of the reference. 1 when done, 0 when not applicable
+/// (no AVX-512 on this thread, output plane > 256 or more than 49 taps; nothing written).
+int mlr_depthwise_small_backward_weight(const float *x, long x_image, const float *dy, long dy_image, long images,
+                                        const mlr_dw_geometry *g, float *dw);
 
 // MARK: Convolution epilogue (epilogue.c): evaluation-mode fusion of bias, BatchNorm, residual and
 // ReLU into one pass over a convolution's output; AVX-512 or portable, bit-identical to each other and

@@ -86,16 +86,23 @@ public class BatchNorm: Layer {
                     variance.withUnsafeMutableBufferPointer { pv in
                         let xp = px.baseAddress!, mp = pm.baseAddress!, ip = pi.baseAddress!, vp = pv.baseAddress!
                         WorkerPool.shared.parallelFor(c, minPerPart: parts) { range in
-                            for ch in range {
-                                var sum = 0.0
-                                for b in 0..<n { sum += VectorKernels.sum(xp + (b * c + ch) * s, count: s) }
-                                let mu = Float(sum / Double(m))
-                                var sq = 0.0
-                                for b in 0..<n { sq += VectorKernels.sumSquaredDeviation(xp + (b * c + ch) * s, count: s, mean: mu) }
-                                let v = sq / Double(m)
-                                mp[ch] = mu
-                                vp[ch] = v
-                                ip[ch] = Float(1 / (v + Double(eps)).squareRoot())
+                            forEachChannelBlock(range, n: n, s: s) { block in
+                                // Σ x and Σ (x − mean)² per channel, images in order (block-wise, see above).
+                                for ch in block { vp[ch] = 0 }
+                                for b in 0..<n {
+                                    for ch in block { vp[ch] += VectorKernels.sum(xp + (b * c + ch) * s, count: s) }
+                                }
+                                for ch in block { mp[ch] = Float(vp[ch] / Double(m)); vp[ch] = 0 }
+                                for b in 0..<n {
+                                    for ch in block {
+                                        vp[ch] += VectorKernels.sumSquaredDeviation(xp + (b * c + ch) * s, count: s, mean: mp[ch])
+                                    }
+                                }
+                                for ch in block {
+                                    let v = vp[ch] / Double(m)
+                                    vp[ch] = v
+                                    ip[ch] = Float(1 / (v + Double(eps)).squareRoot())
+                                }
                             }
                         }
                     }
@@ -119,12 +126,14 @@ public class BatchNorm: Layer {
                 mean.withUnsafeBufferPointer { pm in invStd.withUnsafeBufferPointer { pi in
                     let xp = px.baseAddress!, yp = py.baseAddress!
                     WorkerPool.shared.parallelFor(c, minPerPart: parts) { range in
-                        for ch in range {
-                            let a = pg[ch] * pi[ch], sh = pb[ch] - pm[ch] * a
+                        forEachChannelBlock(range, n: n, s: s) { block in
                             for b in 0..<n {
-                                let off = (b * c + ch) * s
-                                VectorKernels.affine(xp + off, yp + off, count: s, scale: a, shift: sh,
-                                                     clamp: fused, upper: upper)
+                                for ch in block {
+                                    let a = pg[ch] * pi[ch], sh = pb[ch] - pm[ch] * a
+                                    let off = (b * c + ch) * s
+                                    VectorKernels.affine(xp + off, yp + off, count: s, scale: a, shift: sh,
+                                                         clamp: fused, upper: upper)
+                                }
                             }
                         }
                     }
@@ -204,33 +213,48 @@ public class BatchNorm: Layer {
                         let gp = y == nil ? pdy.baseAddress! : UnsafePointer(dxp)
                         withOptionalPointer(y) { yp in
                         WorkerPool.shared.parallelFor(c, minPerPart: parts) { range in
-                            for ch in range {
+                            forEachChannelBlock(range, n: n, s: s) { block in
                                 if let yp {
                                     for b in 0..<n {
-                                        let off = (b * c + ch) * s
-                                        VectorKernels.clampGradient(yp + off, pdy.baseAddress! + off, dxp + off, count: s, upper: upper)
+                                        for ch in block {
+                                            let off = (b * c + ch) * s
+                                            VectorKernels.clampGradient(yp + off, pdy.baseAddress! + off, dxp + off, count: s, upper: upper)
+                                        }
                                     }
                                 }
-                                let mu = pm[ch], inv = Double(pi[ch])
-                                var sumDy = 0.0, sumDyXc = 0.0   // Σ dy, Σ dy·(x − mean)
-                                for b in 0..<n {
-                                    let off = (b * c + ch) * s
-                                    let (a, d) = VectorKernels.sumAndDot(gp + off, xp + off, count: s, mean: mu)
-                                    sumDy += a
-                                    sumDyXc += d
-                                }
-                                let sumDyXhat = sumDyXc * inv
-                                dg[ch] += Float(sumDyXhat)
-                                db[ch] += Float(sumDy)
-                                let gInv = Double(pg[ch]) * inv
-                                // dx = k1·dy + k2·(x − mean) + k3
-                                let k1 = Float(gInv)
-                                let k2 = batchStats ? Float(-gInv * inv * sumDyXhat / Double(m)) : 0
-                                let k3 = batchStats ? Float(-gInv * sumDy / Double(m)) : 0
-                                for b in 0..<n {
-                                    let off = (b * c + ch) * s
-                                    VectorKernels.batchNormInputGradient(xp + off, gp + off, dxp + off, count: s, mean: mu,
-                                                                         k1: k1, k2: k2, k3: k3)
+                                // Σ dy and Σ dy·(x − mean) per channel, images in order.
+                                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block.count) { sums in
+                                    let lo = block.lowerBound, width = block.count
+                                    for i in 0..<(2 * width) { sums[i] = 0 }
+                                    for b in 0..<n {
+                                        for ch in block {
+                                            let off = (b * c + ch) * s
+                                            let (a, d) = VectorKernels.sumAndDot(gp + off, xp + off, count: s, mean: pm[ch])
+                                            sums[ch - lo] += a
+                                            sums[width + ch - lo] += d
+                                        }
+                                    }
+                                    // dx = k1·dy + k2·(x − mean) + k3, per channel.
+                                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * width) { k in
+                                        for ch in block {
+                                            let inv = Double(pi[ch]), sumDy = sums[ch - lo]
+                                            let sumDyXhat = sums[width + ch - lo] * inv
+                                            dg[ch] += Float(sumDyXhat)
+                                            db[ch] += Float(sumDy)
+                                            let gInv = Double(pg[ch]) * inv
+                                            k[ch - lo] = Float(gInv)
+                                            k[width + ch - lo] = batchStats ? Float(-gInv * inv * sumDyXhat / Double(m)) : 0
+                                            k[2 * width + ch - lo] = batchStats ? Float(-gInv * sumDy / Double(m)) : 0
+                                        }
+                                        for b in 0..<n {
+                                            for ch in block {
+                                                let off = (b * c + ch) * s
+                                                VectorKernels.batchNormInputGradient(xp + off, gp + off, dxp + off, count: s, mean: pm[ch],
+                                                                                     k1: k[ch - lo], k2: k[width + ch - lo],
+                                                                                     k3: k[2 * width + ch - lo])
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -249,6 +273,22 @@ extension BatchNorm: PiecewiseLayer {
     public func activationPattern() -> UInt64 {
         guard let y = fusedOutput else { return 0 }
         return clampPattern(y, upper: activation.upper)
+    }
+}
+
+/// Calls `body` for consecutive blocks of the channels in `range`, each as many channels as keep their
+/// `n` planes of `s` floats within about 256 KiB (at least one): the passes over a block then sweep the images
+/// outer and the block's channels inner (contiguous runs of memory instead of one short plane per image) and
+/// find the block in L2 again. Per channel the images are still visited in order, so the per-channel sums —
+/// and every result — are the same bits as one channel at a time.
+@inline(__always)
+private func forEachChannelBlock(_ range: Range<Int>, n: Int, s: Int, _ body: (Range<Int>) -> Void) {
+    let width = max(1, (256 << 10) / max(1, n * s * MemoryLayout<Float>.stride))
+    var lo = range.lowerBound
+    while lo < range.upperBound {
+        let hi = min(lo + width, range.upperBound)
+        body(lo..<hi)
+        lo = hi
     }
 }
 

@@ -192,9 +192,12 @@ public final class Conv2d: Layer {
                     }
                     let width = perGEMM * plane
                     // The column matrix is needed only when the implicit GEMM is unavailable (allocated on first use).
+                    // Scratch from the tensor-buffer cache (reused across steps, no fresh pages).
+                    var colBuffer: ScratchBuffer?
+                    let ybufBuffer = perGEMM > 1 ? ScratchBuffer(count: og * width) : nil
+                    defer { withExtendedLifetime((colBuffer, ybufBuffer)) {} }
                     var col: UnsafeMutablePointer<Float>?
-                    let ybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
-                    defer { col?.deallocate(); ybuf?.deallocate() }
+                    let ybuf = ybufBuffer?.pointer
                     var first = images.lowerBound
                     while first < images.upperBound {
                         let count = min(perGEMM, images.upperBound - first), cols = count * plane
@@ -209,7 +212,8 @@ public final class Conv2d: Layer {
                                      beta: 0, c: yc, ldc: ldc, parallel: false)
                             } else if !(implicit && implicitConvolutionGEMM(m: og, a: wg, lda: kRows, x: xg, g, images: count,
                                                                            imageStride: inImage, c: yc, ldc: ldc)) {
-                                let cb = col ?? UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
+                                if colBuffer == nil { colBuffer = ScratchBuffer(count: kRows * width) }
+                                let cb = col ?? colBuffer!.pointer
                                 col = cb
                                 for t in 0..<count { im2col(xg + t * inImage, g, cb + t * plane, ld: cols) }
                                 gemm(transA: false, transB: false, m: og, n: cols, k: kRows, a: wg, lda: kRows, b: cb, ldb: cols,
@@ -265,8 +269,9 @@ public final class Conv2d: Layer {
         let wCount = weight.value.count, bCount = hasBias ? outChannels : 0
         let parts = Conv2d.chunkCount(batch: n, weightCount: wCount)
         // Per-chunk partial gradients: [parts, wCount] then [parts, bCount].
-        let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, parts * (wCount + bCount)))
-        defer { partial.deallocate() }
+        let partialBuffer = ScratchBuffer(count: max(1, parts * (wCount + bCount)))
+        defer { withExtendedLifetime(partialBuffer) {} }
+        let partial = partialBuffer.pointer
         x.withUnsafeBufferPointer { px in weight.value.withUnsafeBufferPointer { pw in
             dy.withUnsafeBufferPointer { pdy in dx.withUnsafeMutableBufferPointer { pdx in
                 let xb = px.baseAddress!, wb = pw.baseAddress!, dyb = pdy.baseAddress!, dxb = pdx.baseAddress!
@@ -290,16 +295,20 @@ public final class Conv2d: Layer {
                         }
                     }
                     if depthwise {
+                        // The chunk's images in one call: narrow planes sum them in vector lanes before reducing.
+                        depthwiseConv2dBackwardWeight(xb + images.lowerBound * inImage, dyb + images.lowerBound * outImage,
+                                                      images: images.count, xImageStride: inImage, dyImageStride: outImage,
+                                                      gAll, dw)
                         for img in images {
-                            depthwiseConv2dBackwardWeight(xb + img * inImage, dyb + img * outImage, gAll, dw)
                             depthwiseConv2dBackwardInput(dyb + img * outImage, weight: wb, gAll, dxb + img * inImage)
                         }
                         return
                     }
                     let width = perGEMM * plane
-                    let col = direct ? nil : UnsafeMutablePointer<Float>.allocate(capacity: kRows * width)
-                    let dybuf = perGEMM > 1 ? UnsafeMutablePointer<Float>.allocate(capacity: og * width) : nil
-                    defer { col?.deallocate(); dybuf?.deallocate() }
+                    let colBuffer = direct ? nil : ScratchBuffer(count: kRows * width)
+                    let dybufBuffer = perGEMM > 1 ? ScratchBuffer(count: og * width) : nil
+                    defer { withExtendedLifetime((colBuffer, dybufBuffer)) {} }
+                    let col = colBuffer?.pointer, dybuf = dybufBuffer?.pointer
                     var first = images.lowerBound
                     while first < images.upperBound {
                         let count = min(perGEMM, images.upperBound - first), cols = count * plane
