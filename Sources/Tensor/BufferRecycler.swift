@@ -42,7 +42,7 @@ final class BufferRecycler: Sendable {
     var enabled: Bool { fixedLimitBytes != 0 }
 
     /// The parked-bytes limit given the live high-water mark.
-    private func limit(peakLive: Int) -> Int { fixedLimitBytes ?? max(Self.defaultLimitBytes, peakLive / 2) }
+    func limit(peakLive: Int) -> Int { fixedLimitBytes ?? max(Self.defaultLimitBytes, peakLive / 2) }
 
     /// A parked buffer of exactly `bytes` bytes (64-byte aligned), or nil (the caller then allocates one).
     /// Either way the buffer counts as live until `give`.
@@ -89,6 +89,9 @@ public enum TensorBufferCache {
     public static var isEnabled: Bool { BufferRecycler.shared.enabled }
     /// Whether `MLRSNET_BUFFER_CACHE_MB` fixes the limit.
     public static var hasFixedLimit: Bool { BufferRecycler.shared.fixedLimitBytes != nil }
+    /// The parking limit in bytes the cache applies when the large buffers alive at once have peaked at
+    /// `peakLiveBytes`: `MLRSNET_BUFFER_CACHE_MB` when set, else max(256 MiB, peakLiveBytes / 2).
+    public static func limit(peakLiveBytes: Int) -> Int { BufferRecycler.shared.limit(peakLive: peakLiveBytes) }
 }
 
 /// An uninitialised scratch buffer of `count` floats for a kernel's temporaries (column matrices, per-chunk
