@@ -3,7 +3,7 @@ extension Study {
     /// Adam, MLR-SNet meta-training and a transferred MLR-SNet (meta-test), HD, L4 and RTHO; the paper's cost
     /// claims are checked as ratios of training time per step.
     public static func cost(_ scale: StudyScale, _ inputs: StudyInputs = StudyInputs()) -> Study {
-        // `cpu`: 4,000 training images, 3 epochs = 93 steps per cell, so per-step times average out the noise of a shared machine.
+        // `cpu`: 4,000 training images, 3 epochs = 96 steps per cell, so per-step times average out the noise of a shared machine.
         let r = Presets.cifar10(scale, cpuPerClass: 500, cpuEpochs: 3)
         // One cell each of SGDN-HD, L4Mom and RTHO (the bounded RTHO where the scale has one, so the cell does not stop
         // early; at `paper` scale the first value of each hyper-LR grid: the cost does not depend on it).
