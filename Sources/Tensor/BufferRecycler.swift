@@ -35,7 +35,11 @@ final class BufferRecycler: Sendable {
     private let state = Mutex(State())
 
     init() {
-        fixedLimitBytes = ProcessInfo.processInfo.environment["MLRSNET_BUFFER_CACHE_MB"].flatMap { Int($0) }.map { max(0, $0) << 20 }
+        let setting = ProcessInfo.processInfo.environment["MLRSNET_BUFFER_CACHE_MB"]
+        fixedLimitBytes = setting.flatMap { Int($0) }.map { max(0, $0) << 20 }
+        if let setting, fixedLimitBytes == nil {
+            FileHandle.standardError.write(Data("warning: MLRSNET_BUFFER_CACHE_MB=\(setting) is not a whole number of MiB; ignored (the adaptive limit applies)\n".utf8))
+        }
     }
 
     /// Whether buffers are parked at all.
