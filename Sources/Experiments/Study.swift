@@ -39,11 +39,15 @@ public struct PaperClaim: Codable, Sendable, Equatable {
     /// For an "insensitive to X" claim: agrees only when every compared method's mean final metric is within this
     /// fraction of `method`'s, in either direction (being much better is as much a disagreement as being worse).
     public var insensitiveWithin: Double?
+    /// A claim about the mean over the study's groups (robustness: the mean over corruptions, Table 1): each method's
+    /// final metric averaged over the groups where every method finished, per seed; `group` is then nil.
+    public var overGroups: Bool?
 
     public init(claim: String, paper: String, group: String? = nil, method: String? = nil, comparedWith: [String]? = nil,
-                maxTimeRatio: Double? = nil, comparableWithin: Double? = nil, insensitiveWithin: Double? = nil) {
+                maxTimeRatio: Double? = nil, comparableWithin: Double? = nil, insensitiveWithin: Double? = nil, overGroups: Bool? = nil) {
         self.claim = claim; self.paper = paper; self.group = group; self.method = method; self.comparedWith = comparedWith
         self.maxTimeRatio = maxTimeRatio; self.comparableWithin = comparableWithin; self.insensitiveWithin = insensitiveWithin
+        self.overGroups = overGroups
     }
 }
 
@@ -124,6 +128,12 @@ public struct Study: Codable, Sendable, Equatable {
             }
         }
         for c in paperClaims {
+            if c.overGroups == true {
+                guard c.group == nil, c.method != nil else { throw fail("a paper claim over groups names a method and no group") }
+                for g in groups { for m in [c.method!] + (c.comparedWith ?? []) where !g.methods.contains(where: { $0.name == m }) {
+                    throw fail("paper claim over groups names method \(m), which group \(g.name) does not run")
+                } }
+            }
             if let gName = c.group {
                 guard let g = groups.first(where: { $0.name == gName }) else { throw fail("paper claim names unknown group \(gName)") }
                 for m in [c.method].compactMap({ $0 }) + (c.comparedWith ?? []) where !g.methods.contains(where: { $0.name == m }) {

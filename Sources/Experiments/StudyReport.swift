@@ -90,18 +90,23 @@ public struct StudyReport {
         try AtomicFile.write(Array(md.utf8), to: outputDirectory + "/report.md")
     }
 
-    /// When every group runs the same methods on the same metric (robustness: one group per corruption), the
-    /// mean of each method's final metric over the groups where it finished, and in how many groups it was best.
-    public func acrossGroupsSection() -> String {
-        guard study.groups.count > 1, let first = study.groups.first else { return "" }
+    /// When every group runs the same methods on the same metric (robustness: one group per corruption): the
+    /// methods, the groups where every method finished (so means compare like with like) and each method's mean
+    /// final metric per group; nil when the groups differ or fewer than two are complete.
+    func groupsToAverage() -> (methods: [String], complete: [String], finals: [String: [String: Double]], text: Bool)? {
+        guard study.groups.count > 1, let first = study.groups.first else { return nil }
         let names = first.methods.map(\.name)
-        guard study.groups.allSatisfy({ $0.methods.map(\.name) == names && $0.run.dataset.isText == first.run.dataset.isText }) else { return "" }
-        let text = first.run.dataset.isText
+        guard study.groups.allSatisfy({ $0.methods.map(\.name) == names && $0.run.dataset.isText == first.run.dataset.isText }) else { return nil }
         var finals: [String: [String: Double]] = [:]   // method → group → mean final
         for g in study.groups { for s in summaries(g) { if let f = s.final { finals[s.method, default: [:]][g.name] = f.mean } } }
-        // Only groups where every method finished, so the means compare like with like.
         let complete = study.groups.map(\.name).filter { g in names.allSatisfy { finals[$0]?[g] != nil } }
-        guard complete.count > 1 else { return "" }
+        guard complete.count > 1 else { return nil }
+        return (names, complete, finals, first.run.dataset.isText)
+    }
+
+    /// The mean over groups and in how many groups each method was best.
+    public func acrossGroupsSection() -> String {
+        guard let (names, complete, finals, text) = groupsToAverage() else { return "" }
         var wins: [String: Int] = [:]
         for g in complete {
             let best = names.map { finals[$0]![g]! }.reduce(text ? .infinity : -.infinity) { text ? min($0, $1) : max($0, $1) }
@@ -116,6 +121,16 @@ public struct StudyReport {
         return md + "\n"
     }
 
+    /// `method`'s final metric averaged over `groups`, one mean per seed that finished in every one of them; the
+    /// spread is then across seeds, as in the per-group tables.
+    func meanOverGroups(_ method: String, _ groups: [String]) -> MeanStd? {
+        let perSeed = study.seeds.compactMap { seed -> Double? in
+            let finals = groups.compactMap { g in results.first { $0.group == g && $0.method == method && $0.seed == seed }?.finalMetric }
+            return finals.count == groups.count ? finals.reduce(0, +) / Double(groups.count) : nil
+        }
+        return MeanStd(perSeed)
+    }
+
     // MARK: Paper vs ours
 
     public func paperSection() -> String {
@@ -123,16 +138,32 @@ public struct StudyReport {
         var md = "## Paper vs ours\n\n"
         for c in study.paperClaims {
             md += "- **Paper:** \(c.claim) (\(c.paper))\n"
+            if c.overGroups == true, let m = c.method {
+                guard let (_, complete, _, text) = groupsToAverage(), let ours = meanOverGroups(m, complete) else {
+                    md += "  - **Ours (mean over groups):** not yet two groups where every method finished.\n"; continue
+                }
+                let others = (c.comparedWith ?? []).compactMap { name in meanOverGroups(name, complete).map { (name, $0) } }
+                md += metricVerdict(c, m, ours, others, text: text)
+                    .replacingOccurrences(of: "**Ours:**", with: "**Ours (mean over \(complete.count) groups):**")
+                continue
+            }
             if c.group == nil, study.flatness != nil { md += flatnessVerdict(); continue }
             guard let gName = c.group, let g = study.groups.first(where: { $0.name == gName }), let m = c.method else { continue }
-            let sums = summaries(g)
-            if let limit = c.maxTimeRatio { md += timeVerdict(sums, method: m, reference: c.comparedWith?.first, limit: limit); continue }
-            guard let ours = sums.first(where: { $0.method == m })?.final else { md += "  - **Ours:** \(m) has no finished cell yet.\n"; continue }
-            let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
-            if let tol = c.insensitiveWithin { md += insensitiveVerdict(m, ours, others, tolerance: tol); continue }
-            md += metricVerdict(c, m, ours, others, text: g.run.dataset.isText)
+            // With several groups, say which one the verdict is about.
+            let ours = study.groups.count > 1 ? "**Ours (`\(gName)`):**" : "**Ours:**"
+            md += claimVerdict(c, g, m).replacingOccurrences(of: "**Ours:**", with: ours)
         }
         return md + "\n"
+    }
+
+    /// The "Ours" line of a claim about one group: cost, insensitivity, or match-or-beat.
+    func claimVerdict(_ c: PaperClaim, _ g: StudyGroup, _ m: String) -> String {
+        let sums = summaries(g)
+        if let limit = c.maxTimeRatio { return timeVerdict(sums, method: m, reference: c.comparedWith?.first, limit: limit) }
+        guard let ours = sums.first(where: { $0.method == m })?.final else { return "  - **Ours:** \(m) has no finished cell yet.\n" }
+        let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
+        if let tol = c.insensitiveWithin { return insensitiveVerdict(m, ours, others, tolerance: tol) }
+        return metricVerdict(c, m, ours, others, text: g.run.dataset.isText)
     }
 
     /// "Ours" for the flatness claim: the flattest method by the rise of the training loss at the extreme α.

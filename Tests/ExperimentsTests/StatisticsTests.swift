@@ -157,6 +157,37 @@ struct StatisticsTests {
         #expect(StudyReport(study: other, results: results, outputDirectory: "/tmp", command: "t").acrossGroupsSection().isEmpty)
     }
 
+    @Test("a claim over groups is judged on per-seed means over the complete groups; per-group verdicts name their group")
+    func claimOverGroups() throws {
+        let methods: [MethodSpec] = ["a", "b"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
+        var study = Study(name: "r", title: "R", scale: .tiny, seeds: [0, 1],
+                          groups: ["g1", "g2", "g3"].map { StudyGroup(name: $0, title: $0, run: RunSpec(), methods: methods) },
+                          paperClaims: [PaperClaim(claim: "a beats b on average", paper: "x", method: "a", comparedWith: ["b"], overGroups: true),
+                                        PaperClaim(claim: "a beats b on g1", paper: "x", group: "g1", method: "a", comparedWith: ["b"])])
+        try study.validate()
+        func cell(_ g: String, _ m: String, _ seed: UInt64, _ acc: Double?) -> CellResult {
+            CellResult(group: g, method: m, seed: seed, status: acc == nil ? .diverged : .finished, description: [],
+                       history: acc.map { [record(0, accuracy: $0)] } ?? [], steps: 10, trainSeconds: 1, isText: false)
+        }
+        // g3: b diverged on both seeds, so only g1 and g2 count. a: seed 0 (40 + 30) / 2 = 35, seed 1 (60 + 50) / 2 = 55
+        // → 45 ± 14.14; b: (50 + 20) / 2 = 35 and (40 + 30) / 2 = 35 → 35 ± 0. On g1 alone: a 50 ± 14.14 vs b 45 ± 7.07.
+        let results = [cell("g1", "a", 0, 0.4), cell("g1", "b", 0, 0.5), cell("g2", "a", 0, 0.3), cell("g2", "b", 0, 0.2),
+                       cell("g1", "a", 1, 0.6), cell("g1", "b", 1, 0.4), cell("g2", "a", 1, 0.5), cell("g2", "b", 1, 0.3),
+                       cell("g3", "a", 0, 0.9), cell("g3", "b", 0, nil), cell("g3", "a", 1, 0.9), cell("g3", "b", 1, nil)]
+        let md = StudyReport(study: study, results: results, outputDirectory: try TestData.temporaryDirectory("overgroups"), command: "t").paperSection()
+        #expect(md.contains("**Ours (mean over 2 groups):** a final 45.00 ± 14.14 vs best compared (b) 35.00 ± 0.00 → agrees"))
+        #expect(md.contains("**Ours (`g1`):** a final 50.00 ± 14.14 vs best compared (b) 45.00 ± 7.07 → agrees"))
+        // One group only: nothing to average, said so.
+        let one = StudyReport(study: study, results: results.filter { $0.group == "g1" }, outputDirectory: "/tmp", command: "t").paperSection()
+        #expect(one.contains("not yet two groups where every method finished"))
+        // An over-groups claim must not name a group, and every group must run its methods.
+        study.paperClaims[0].group = "g1"
+        #expect(throws: ExperimentError.self) { try study.validate() }
+        study.paperClaims[0].group = nil
+        study.groups[2].methods = [methods[0]]
+        #expect(throws: ExperimentError.self) { try study.validate() }
+    }
+
     @Test("an insensitivity claim fails when a variant is far off in either direction")
     func insensitiveClaim() throws {
         let methods: [MethodSpec] = ["base", "small", "large"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
