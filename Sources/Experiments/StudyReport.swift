@@ -136,22 +136,21 @@ public struct StudyReport {
     public func paperSection() -> String {
         guard !study.paperClaims.isEmpty else { return "" }
         var md = "## Paper vs ours\n\n"
+        // Each verdict is one line under its claim; with several groups it says which group it is about.
+        func ours(_ label: String?, _ verdict: String) { md += "  - **Ours\(label.map { " (\($0))" } ?? ""):** \(verdict)\n" }
         for c in study.paperClaims {
             md += "- **Paper:** \(c.claim) (\(c.paper))\n"
             if c.overGroups == true, let m = c.method {
-                guard let (_, complete, _, text) = groupsToAverage(), let ours = meanOverGroups(m, complete) else {
-                    md += "  - **Ours (mean over groups):** not yet two groups where every method finished.\n"; continue
+                guard let (_, complete, _, text) = groupsToAverage(), let mean = meanOverGroups(m, complete) else {
+                    ours("mean over groups", "not yet two groups where every method finished."); continue
                 }
                 let others = (c.comparedWith ?? []).compactMap { name in meanOverGroups(name, complete).map { (name, $0) } }
-                md += metricVerdict(c, m, ours, others, text: text)
-                    .replacingOccurrences(of: "**Ours:**", with: "**Ours (mean over \(complete.count) groups):**")
+                ours("mean over \(complete.count) groups", metricVerdict(c, m, mean, others, text: text))
                 continue
             }
-            if c.group == nil, study.flatness != nil { md += flatnessVerdict(); continue }
+            if c.group == nil, study.flatness != nil { if let v = flatnessVerdict() { ours(nil, v) }; continue }
             guard let gName = c.group, let g = study.groups.first(where: { $0.name == gName }), let m = c.method else { continue }
-            // With several groups, say which one the verdict is about.
-            let ours = study.groups.count > 1 ? "**Ours (`\(gName)`):**" : "**Ours:**"
-            md += claimVerdict(c, g, m).replacingOccurrences(of: "**Ours:**", with: ours)
+            ours(study.groups.count > 1 ? "`\(gName)`" : nil, claimVerdict(c, g, m))
         }
         return md + "\n"
     }
@@ -160,37 +159,37 @@ public struct StudyReport {
     func claimVerdict(_ c: PaperClaim, _ g: StudyGroup, _ m: String) -> String {
         let sums = summaries(g)
         if let limit = c.maxTimeRatio { return timeVerdict(sums, method: m, reference: c.comparedWith?.first, limit: limit) }
-        guard let ours = sums.first(where: { $0.method == m })?.final else { return "  - **Ours:** \(m) has no finished cell yet.\n" }
+        guard let ours = sums.first(where: { $0.method == m })?.final else { return "\(m) has no finished cell yet." }
         let others = (c.comparedWith ?? []).compactMap { name in sums.first { $0.method == name }?.final.map { (name, $0) } }
         if let tol = c.insensitiveWithin { return insensitiveVerdict(m, ours, others, tolerance: tol) }
         return metricVerdict(c, m, ours, others, text: g.run.dataset.isText)
     }
 
     /// "Ours" for the flatness claim: the flattest method by the rise of the training loss at the extreme α.
-    func flatnessVerdict() -> String {
+    func flatnessVerdict() -> String? {
         let rises = (try? flatnessProfiles().compactMap { p in p.rise.map { (p.name, $0) } }) ?? []
-        guard let flattest = rises.min(by: { $0.1 < $1.1 }) else { return "" }
+        guard let flattest = rises.min(by: { $0.1 < $1.1 }) else { return nil }
         let mlr = rises.filter { $0.0.contains("mlrsnet") }
         let verdict = mlr.contains { $0.0 == flattest.0 } ? "agrees" : "does not agree at this scale"
-        return "  - **Ours:** flattest (smallest mean rise of the training loss at α = ±1): \(flattest.0) (\(String(format: "%.4f", flattest.1)))"
-            + (mlr.isEmpty ? "; no MLR-SNet cell finished yet.\n" : "; " + mlr.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ") + " → \(verdict).\n")
+        return "flattest (smallest mean rise of the training loss at α = ±1): \(flattest.0) (\(String(format: "%.4f", flattest.1)))"
+            + (mlr.isEmpty ? "; no MLR-SNet cell finished yet." : "; " + mlr.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: ", ") + " → \(verdict).")
     }
 
     /// "Ours" for an "insensitive to X" claim: every variant within `tolerance` of `m`, in either direction.
     func insensitiveVerdict(_ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], tolerance tol: Double) -> String {
-        guard let far = others.max(by: { abs($0.1.mean - ours.mean) < abs($1.1.mean - ours.mean) }) else { return "  - **Ours:** \(m) final \(ours.formatted()).\n" }
+        guard let far = others.max(by: { abs($0.1.mean - ours.mean) < abs($1.1.mean - ours.mean) }) else { return "\(m) final \(ours.formatted())." }
         let gap = abs(far.1.mean - ours.mean)
         let verdict = gap <= tol * abs(ours.mean)
             ? "agrees: every variant is within \(String(format: "%g", tol * 100))% of \(m)"
             : "does not agree at this scale: \(far.0) differs from \(m) by \(String(format: "%.2f", gap)) (more than \(String(format: "%g", tol * 100))%)"
         let list = others.map { "\($0.0) \($0.1.formatted())" }.joined(separator: ", ")
-        return "  - **Ours:** \(m) final \(ours.formatted()); \(list) → \(verdict)\(ours.count < 2 ? " (one seed: no spread measured)" : "").\n"
+        return "\(m) final \(ours.formatted()); \(list) → \(verdict)\(ours.count < 2 ? " (one seed: no spread measured)" : "")."
     }
 
     /// "Ours" for a match-or-beat claim: `m` against the best compared method by mean final metric, with the
     /// claim's tolerance for "comparable" and one std as noise when there are several seeds.
     func metricVerdict(_ c: PaperClaim, _ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], text: Bool) -> String {
-        guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else { return "  - **Ours:** \(m) final \(ours.formatted()).\n" }
+        guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else { return "\(m) final \(ours.formatted())." }
         let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
         let gap = abs(ours.mean - best.1.mean), spread = max(ours.std, best.1.std)
         let singleSeed = ours.count < 2 || best.1.count < 2
@@ -201,18 +200,18 @@ public struct StudyReport {
             : !singleSeed && gap <= spread ? "within noise: \(behind), inside one std (\(String(format: "%.2f", spread)))"
             : "does not agree at this scale: \(behind)"
         if singleSeed { verdict += " (one seed: no spread measured)" }
-        return "  - **Ours:** \(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict).\n"
+        return "\(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict)."
     }
 
     /// The "Ours" line of a cost claim: `method`'s training ms per step over `reference`'s, against `limit`.
     func timeVerdict(_ sums: [MethodSummary], method m: String, reference: String?, limit: Double) -> String {
         guard let ref = reference, let r = sums.first(where: { $0.method == ref })?.secondsPerStep,
               let ours = sums.first(where: { $0.method == m })?.secondsPerStep, r > 0 else {
-            return "  - **Ours:** \(m) or \(reference ?? "its reference") has no finished cell yet.\n"
+            return "\(m) or \(reference ?? "its reference") has no finished cell yet."
         }
         let ratio = ours / r
         let verdict = ratio <= limit ? "agrees (at most \(String(format: "%g", limit))×)" : "does not agree at this scale (more than \(String(format: "%g", limit))×)"
-        return "  - **Ours:** \(m) \(String(format: "%.1f", ours * 1000)) ms/step = \(String(format: "%.2f", ratio))× \(ref) (\(String(format: "%.1f", r * 1000)) ms/step) → \(verdict).\n"
+        return "\(m) \(String(format: "%.1f", ours * 1000)) ms/step = \(String(format: "%.2f", ratio))× \(ref) (\(String(format: "%.1f", r * 1000)) ms/step) → \(verdict)."
     }
 
     // MARK: Curves and plots
