@@ -61,6 +61,10 @@ public enum GammaPolicy: Sendable, Equatable, Hashable {
         case .referencePerplexity(let v): return "γ reference rule on perplexity (V = \(v))"
         }
     }
+
+    /// `summary` plus, for a computed γ, the value it gave for this run: "γ 1.0", or
+    /// "γ reference rule (C = 10) = 2.302585092994046".
+    public func summary(value: Double) -> String { isComputed ? "\(summary) = \(value)" : summary }
 }
 
 /// What the meta-learner sees of the training loss L.

@@ -97,7 +97,7 @@ struct MetaTrain: ParsableCommand {
         let interval = metaInterval ?? (isText ? 100 : max(1, setup.task.batchesPerEpoch / 2))
         let updater = MLRSNetMetaUpdate(schedule: schedule, task: task, metaInterval: interval,
                                         metaOptimizer: MetaAdam(lr: metaLR, weightDecay: metaWeightDecay))
-        say("meta-learner: \(config.summary), \(gammaPolicy.summary) (γ = \(gamma)), input \(normalisation.summary), meta-update every \(interval) steps, Adam lr \(metaLR) L2 \(metaWeightDecay)")
+        say("meta-learner: \(config.summary), \(gammaPolicy.summary(value: gamma)), input \(normalisation.summary), meta-update every \(interval) steps, Adam lr \(metaLR) L2 \(metaWeightDecay)")
         let artifactPath = artifact ?? options.out! + "/mlrsnet.safetensors"
         let taskName = "\(options.dataset.rawValue) \(options.model), \(options.optimizer.rawValue), \(options.epochs) epochs, batch \(options.batchSize)"
         func save(_ path: String, steps: Int) throws {

@@ -154,6 +154,12 @@ func run(_ schedule: inout LearnedLRSchedule, _ losses: [Float?], from: Int = 0,
         #expect(any.state.kind == "mlrsnet")
         #expect(any.summary.hasPrefix("mlrsnet(mlp H=4 P=4, γ 1.0, raw loss"))
     }
+
+    /// A fixed γ is named once; a computed γ is named with the value it gave (reports used to say "γ 1.0 = 1.0").
+    @Test func gammaSummaryNamesTheComputedValueOnly() {
+        #expect(GammaPolicy.fixed(1).summary(value: 1) == "γ 1.0")
+        #expect(GammaPolicy.reference(classes: 10).summary(value: 2.5) == "γ reference rule (C = 10) = 2.5")
+    }
 }
 
 @Suite struct StagedTransfer {

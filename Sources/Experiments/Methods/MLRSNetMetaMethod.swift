@@ -94,7 +94,7 @@ struct MLRSNetMetaOptions {
                                         metaOptimizer: MetaAdam(lr: metaLR, weightDecay: metaWeightDecay))
         let taskName = "\(run.dataset.rawValue) \(run.model), \(run.optimizer.rawValue), \(run.epochs) epochs, batch \(run.batchSize)"
         let directory = context.cellDirectory, seed = run.seed
-        let summary = "\(run.optimizer.rawValue) + MLR-SNet meta-training (\(config.summary), \(gammaPolicy.summary) = \(gammaValue), meta-update every \(interval) steps, Adam lr \(metaLR))"
+        let summary = "\(run.optimizer.rawValue) + MLR-SNet meta-training (\(config.summary), \(gammaPolicy.summary(value: gammaValue)), meta-update every \(interval) steps, Adam lr \(metaLR))"
         return PreparedMethod(updater: updater, summary: summary, finish: { trainer in
             try MLRSNetArtifact(cell: updater.cell, gammaPolicy: gammaPolicy, gammaValue: gammaValue, inputNormalisation: normalisation,
                                 task: taskName, steps: trainer.globalStep, seed: seed).write(to: directory + "/mlrsnet.safetensors")
