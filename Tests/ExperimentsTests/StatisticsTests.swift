@@ -112,6 +112,27 @@ struct StatisticsTests {
         let noisy = StudyReport(study: study(nil), results: three, outputDirectory: dir, command: "t").paperSection()
         #expect(noisy.contains("within noise: ours is behind base by 0.60, inside one std (1.41)"))
         #expect(!noisy.contains("one seed"))
+        // Paired: differences −1.6 and +0.4 → mean −0.60, std √2, SE 1.00; ours better in one of two seeds.
+        #expect(noisy.contains("inside one std (1.41); paired by seed: ours − base = -0.60 ± 1.00 (mean ± SE of 2 differences), ours better in 1 of 2 seeds."))
+        #expect(!within.contains("paired by seed"))   // one seed: nothing to pair
+    }
+
+    @Test("for perplexity the paired comparison counts a lower value as better")
+    func pairedPerplexity() throws {
+        let methods: [MethodSpec] = ["ours", "base"].map { .schedule($0, .init(kind: "fixed", parameters: ["lr": 0.1])) }
+        var run = RunSpec()
+        run.dataset = .ptb
+        let study = Study(name: "t", title: "T", scale: .tiny, seeds: [0, 1, 2], groups: [StudyGroup(name: "g", title: "G", run: run, methods: methods)],
+                          paperClaims: [PaperClaim(claim: "ours ≤ base", paper: "x", group: "g", method: "ours", comparedWith: ["base"])])
+        func cell(_ m: String, _ seed: UInt64, _ perplexity: Double) -> CellResult {
+            let r: EpochRecord = try! decodeJSON(#"{"epoch": 0, "step": 10, "learningRate": 1, "trainLoss": 5, "test": {"loss": \#(log(perplexity)), "count": 100}, "seconds": 2}"#)
+            return CellResult(group: "g", method: m, seed: seed, status: .finished, description: [], history: [r], steps: 10, trainSeconds: 1, isText: true)
+        }
+        // ours 100, 120, 110 vs base 105, 115, 112: differences −5, +5, −2 → mean −0.67, std 5.13, SE 2.96; ours lower
+        // (better) in seeds 0 and 2. Best compared is base (its mean 110.67 > ours 110, so ours agrees).
+        let results = [cell("ours", 0, 100), cell("ours", 1, 120), cell("ours", 2, 110), cell("base", 0, 105), cell("base", 1, 115), cell("base", 2, 112)]
+        let md = StudyReport(study: study, results: results, outputDirectory: try TestData.temporaryDirectory("paired-text"), command: "t").paperSection()
+        #expect(md.contains("→ agrees: ours is at least as good as the best compared method; paired by seed: ours − base = -0.67 ± 2.96 (mean ± SE of 3 differences), ours better in 2 of 3 seeds."))
     }
 
     @Test("a diverged cell's runaway LR is cut from the LR plot and labelled, so the other curves stay readable")
@@ -177,6 +198,10 @@ struct StatisticsTests {
         let md = StudyReport(study: study, results: results, outputDirectory: try TestData.temporaryDirectory("overgroups"), command: "t").paperSection()
         #expect(md.contains("**Ours (mean over 2 groups):** a final 45.00 ± 14.14 vs best compared (b) 35.00 ± 0.00 → agrees"))
         #expect(md.contains("**Ours (`g1`):** a final 50.00 ± 14.14 vs best compared (b) 45.00 ± 7.07 → agrees"))
+        // Paired over the two groups: a − b = 0 (seed 0) and +20 (seed 1) → +10 ± 10 (SE), better in 1 of 2 (a tie is not
+        // better). On g1: −10 and +20 → +5 ± 15.
+        #expect(md.contains("paired by seed: a − b = +10.00 ± 10.00 (mean ± SE of 2 differences), a better in 1 of 2 seeds."))
+        #expect(md.contains("paired by seed: a − b = +5.00 ± 15.00 (mean ± SE of 2 differences), a better in 1 of 2 seeds."))
         // One group only: nothing to average, said so.
         let one = StudyReport(study: study, results: results.filter { $0.group == "g1" }, outputDirectory: "/tmp", command: "t").paperSection()
         #expect(one.contains("not yet two groups where every method finished"))
