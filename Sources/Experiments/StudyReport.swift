@@ -141,11 +141,28 @@ public struct StudyReport {
     func pairedNote(_ m: String, _ other: String, groups: [String], text: Bool) -> String? {
         let theirs = Dictionary(finalsBySeed(other, groups).map { ($0.seed, $0.value) }, uniquingKeysWith: { a, _ in a })
         let d = finalsBySeed(m, groups).compactMap { s in theirs[s.seed].map { s.value - $0 } }
+        return pairedText("seed", m, other, d, text: text)
+    }
+
+    /// `m` against `other` group by group over `groups` (robustness: corruption by corruption), each group's final
+    /// metric averaged over its seeds first; nil below two groups where both have a mean.
+    func pairedByGroupNote(_ m: String, _ other: String, groups: [String], text: Bool) -> String? {
+        let d = groups.compactMap { g -> Double? in
+            let sums = study.groups.first { $0.name == g }.map(summaries) ?? []
+            guard let a = sums.first(where: { $0.method == m })?.final?.mean,
+                  let b = sums.first(where: { $0.method == other })?.final?.mean else { return nil }
+            return a - b
+        }
+        return pairedText("group", m, other, d, text: text)
+    }
+
+    /// "paired by UNIT: m − other = ±x ± se (mean ± SE of n differences), m better in k of n UNITs"; nil below two.
+    func pairedText(_ unit: String, _ m: String, _ other: String, _ d: [Double], text: Bool) -> String? {
         guard d.count >= 2, let ms = MeanStd(d) else { return nil }
         let se = ms.std / Double(d.count).squareRoot()
         let better = d.filter { text ? $0 < 0 : $0 > 0 }.count
-        return "paired by seed: \(m) − \(other) = \(String(format: "%+.2f", ms.mean)) ± \(String(format: "%.2f", se)) "
-            + "(mean ± SE of \(d.count) differences), \(m) better in \(better) of \(d.count) seeds"
+        return "paired by \(unit): \(m) − \(other) = \(String(format: "%+.2f", ms.mean)) ± \(String(format: "%.2f", se)) "
+            + "(mean ± SE of \(d.count) differences), \(m) better in \(better) of \(d.count) \(unit)s"
     }
 
     // MARK: Paper vs ours
@@ -205,7 +222,8 @@ public struct StudyReport {
 
     /// "Ours" for a match-or-beat claim: `m` against the best compared method by mean final metric (over `groups`),
     /// with the claim's tolerance for "comparable" and one std as noise when there are several seeds; then, with
-    /// two seeds or more, the paired comparison with that method (which informs, but does not change the verdict).
+    /// two seeds or more, the paired comparison with that method seed by seed, and over several groups also group by
+    /// group (these inform, but do not change the verdict).
     func metricVerdict(_ c: PaperClaim, _ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], groups: [String], text: Bool) -> String {
         guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else { return "\(m) final \(ours.formatted())." }
         let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
@@ -218,7 +236,9 @@ public struct StudyReport {
             : !singleSeed && gap <= spread ? "within noise: \(behind), inside one std (\(String(format: "%.2f", spread)))"
             : "does not agree at this scale: \(behind)"
         if singleSeed { verdict += " (one seed: no spread measured)" }
-        let paired = pairedNote(m, best.0, groups: groups, text: text).map { "; \($0)" } ?? ""
+        let notes = [pairedNote(m, best.0, groups: groups, text: text),
+                     groups.count > 1 ? pairedByGroupNote(m, best.0, groups: groups, text: text) : nil].compactMap { $0 }
+        let paired = notes.map { "; \($0)" }.joined()
         return "\(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict)\(paired)."
     }
 

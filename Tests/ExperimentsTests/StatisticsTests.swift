@@ -200,8 +200,10 @@ struct StatisticsTests {
         #expect(md.contains("**Ours (`g1`):** a final 50.00 ± 14.14 vs best compared (b) 45.00 ± 7.07 → agrees"))
         // Paired over the two groups: a − b = 0 (seed 0) and +20 (seed 1) → +10 ± 10 (SE), better in 1 of 2 (a tie is not
         // better). On g1: −10 and +20 → +5 ± 15.
-        #expect(md.contains("paired by seed: a − b = +10.00 ± 10.00 (mean ± SE of 2 differences), a better in 1 of 2 seeds."))
-        #expect(md.contains("paired by seed: a − b = +5.00 ± 15.00 (mean ± SE of 2 differences), a better in 1 of 2 seeds."))
+        // Group by group, seeds averaged first: g1 a 50 vs b 45 (+5), g2 a 40 vs b 25 (+15) → +10 ± 5, better in both.
+        #expect(md.contains("paired by seed: a − b = +10.00 ± 10.00 (mean ± SE of 2 differences), a better in 1 of 2 seeds; "
+                            + "paired by group: a − b = +10.00 ± 5.00 (mean ± SE of 2 differences), a better in 2 of 2 groups."))
+        #expect(md.contains("paired by seed: a − b = +5.00 ± 15.00 (mean ± SE of 2 differences), a better in 1 of 2 seeds.\n"))   // one group: no group pairing
         // One group only: nothing to average, said so.
         let one = StudyReport(study: study, results: results.filter { $0.group == "g1" }, outputDirectory: "/tmp", command: "t").paperSection()
         #expect(one.contains("not yet two groups where every method finished"))
