@@ -144,15 +144,11 @@ public struct StudyReport {
         return pairedText("seed", m, other, d, text: text)
     }
 
-    /// `m` against `other` group by group over `groups` (robustness: corruption by corruption), each group's final
-    /// metric averaged over its seeds first; nil below two groups where both have a mean.
-    func pairedByGroupNote(_ m: String, _ other: String, groups: [String], text: Bool) -> String? {
-        let d = groups.compactMap { g -> Double? in
-            let sums = study.groups.first { $0.name == g }.map(summaries) ?? []
-            guard let a = sums.first(where: { $0.method == m })?.final?.mean,
-                  let b = sums.first(where: { $0.method == other })?.final?.mean else { return nil }
-            return a - b
-        }
+    /// `m` against `other` group by group over `groups` (robustness: corruption by corruption), from
+    /// `groupMeans` (method → group → final metric averaged over the group's seeds, as `groupsToAverage` gives it);
+    /// nil below two groups where both have a mean.
+    func pairedByGroupNote(_ m: String, _ other: String, groups: [String], groupMeans: [String: [String: Double]], text: Bool) -> String? {
+        let d = groups.compactMap { g in groupMeans[m]?[g].flatMap { a in groupMeans[other]?[g].map { a - $0 } } }
         return pairedText("group", m, other, d, text: text)
     }
 
@@ -175,11 +171,11 @@ public struct StudyReport {
         for c in study.paperClaims {
             md += "- **Paper:** \(c.claim) (\(c.paper))\n"
             if c.overGroups == true, let m = c.method {
-                guard let (_, complete, _, text) = groupsToAverage(), let mean = meanOverGroups(m, complete) else {
+                guard let (_, complete, finals, text) = groupsToAverage(), let mean = meanOverGroups(m, complete) else {
                     ours("mean over groups", "not yet two groups where every method finished."); continue
                 }
                 let others = (c.comparedWith ?? []).compactMap { name in meanOverGroups(name, complete).map { (name, $0) } }
-                ours("mean over \(complete.count) groups", metricVerdict(c, m, mean, others, groups: complete, text: text))
+                ours("mean over \(complete.count) groups", metricVerdict(c, m, mean, others, groups: complete, groupMeans: finals, text: text))
                 continue
             }
             if c.group == nil, study.flatness != nil { if let v = flatnessVerdict() { ours(nil, v) }; continue }
@@ -222,9 +218,10 @@ public struct StudyReport {
 
     /// "Ours" for a match-or-beat claim: `m` against the best compared method by mean final metric (over `groups`),
     /// with the claim's tolerance for "comparable" and one std as noise when there are several seeds; then, with
-    /// two seeds or more, the paired comparison with that method seed by seed, and over several groups also group by
-    /// group (these inform, but do not change the verdict).
-    func metricVerdict(_ c: PaperClaim, _ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], groups: [String], text: Bool) -> String {
+    /// two seeds or more, the paired comparison with that method seed by seed, and given `groupMeans` (a claim over
+    /// groups) also group by group (these inform, but do not change the verdict).
+    func metricVerdict(_ c: PaperClaim, _ m: String, _ ours: MeanStd, _ others: [(String, MeanStd)], groups: [String],
+                       groupMeans: [String: [String: Double]]? = nil, text: Bool) -> String {
         guard let best = others.max(by: { text ? $0.1.mean > $1.1.mean : $0.1.mean < $1.1.mean }) else { return "\(m) final \(ours.formatted())." }
         let better = text ? ours.mean <= best.1.mean : ours.mean >= best.1.mean
         let gap = abs(ours.mean - best.1.mean), spread = max(ours.std, best.1.std)
@@ -237,7 +234,7 @@ public struct StudyReport {
             : "does not agree at this scale: \(behind)"
         if singleSeed { verdict += " (one seed: no spread measured)" }
         let notes = [pairedNote(m, best.0, groups: groups, text: text),
-                     groups.count > 1 ? pairedByGroupNote(m, best.0, groups: groups, text: text) : nil].compactMap { $0 }
+                     groupMeans.flatMap { pairedByGroupNote(m, best.0, groups: groups, groupMeans: $0, text: text) }].compactMap { $0 }
         let paired = notes.map { "; \($0)" }.joined()
         return "\(m) final \(ours.formatted()) vs best compared (\(best.0)) \(best.1.formatted()) → \(verdict)\(paired)."
     }
