@@ -48,11 +48,21 @@ public struct StudyReport {
         }
     }
 
+    /// How many of the study's cells have a result for each requested seed, e.g. "cells done per seed: 21/21, 21/21,
+    /// 0/21": a report regenerated with more seeds than ran says so in its header, not only in its tables.
+    public func seedCoverage() -> String {
+        let cells = study.groups.reduce(0) { $0 + $1.methods.count }
+        let done = study.seeds.map { seed in
+            Set(results.filter { $0.seed == seed }.map { "\($0.group)/\($0.method)" }).count
+        }
+        return "cells done per seed: " + done.map { "\($0)/\(cells)" }.joined(separator: ", ")
+    }
+
     public func write() throws {
         try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
         try writeCurves()
         var md = "# \(study.title) — `\(study.scale.rawValue)` scale\n\n"
-        md += "Study `\(study.name)`, seeds \(study.seeds.map(String.init).joined(separator: ", ")). Generated \(ISO8601DateFormatter().string(from: Date())).\n\n"
+        md += "Study `\(study.name)`, seeds \(study.seeds.map(String.init).joined(separator: ", ")); \(seedCoverage()). Generated \(ISO8601DateFormatter().string(from: Date())).\n\n"
         md += "- Command: `\(command)`\n- Machine: \(machine.summary)\n\n"
         if !study.notes.isEmpty { md += "## Setting\n\n" + study.notes.map { "- \($0)\n" }.joined() + "\n" }
         for g in study.groups {

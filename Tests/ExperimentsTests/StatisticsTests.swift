@@ -52,6 +52,10 @@ struct StatisticsTests {
         try report.write()
         let md = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
         #expect(md.contains("| a | 2 | 0 | 85.00 ± 7.07 | 87.50 ± 3.54 | 5.0 ± 1.4 | 200.0 |"))
+        // Seeds 0 and 1 were asked for: both have their two cells; seed 2's diverged cell is outside the study's seeds.
+        #expect(md.contains("Study `s`, seeds 0, 1; cells done per seed: 2/2, 2/2."))
+        let partial = StudyReport(study: study, results: results.filter { $0.seed == 0 || $0.method == "b" }, outputDirectory: dir, command: "t")
+        #expect(partial.seedCoverage() == "cells done per seed: 2/2, 1/2")
         #expect(md.contains("agrees: a is at least as good"))
         #expect(md.contains("g2: data not found"))
         let csv = try String(contentsOfFile: dir + "/curves-epochs.csv", encoding: .utf8)
